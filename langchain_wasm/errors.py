@@ -1,0 +1,130 @@
+"""Typed errors raised by the sandbox host.
+
+Two families, kept apart as wasmtime does: problems with the module or its grant (``WasmLoadError``,
+``WasmCapabilityError``), raised before any guest code runs, and problems of one call (traps, limit breaches,
+non-zero exits), raised after the guest ran. Every limit breach carries the metrics of the call that hit it.
+
+The LangChain layer re-raises call errors as ``ToolException`` subclasses; this module imports nothing from
+LangChain.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from langchain_wasm.runtime.result import CallMetrics
+
+__all__ = [
+    "LangChainWasmError",
+    "WasmLoadError",
+    "WasmCapabilityError",
+    "WasmCallError",
+    "WasmArgumentError",
+    "WasmTrapError",
+    "WasmLimitError",
+    "WasmTimeoutError",
+    "WasmFuelExhaustedError",
+    "WasmMemoryLimitError",
+    "WasmOutputLimitError",
+    "WasmExitError",
+    "WasmHostFunctionError",
+]
+
+
+class LangChainWasmError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class WasmLoadError(LangChainWasmError):
+    """The bytes are not a module wasmtime accepts (malformed, type-invalid, or an incompatible cache entry)."""
+
+
+class WasmCapabilityError(LangChainWasmError):
+    """The module imports something the granted capabilities do not provide.
+
+    Attributes:
+        module: import module name (e.g. ``wasi_snapshot_preview1``).
+        name: import field name (e.g. ``random_get``).
+    """
+
+    def __init__(self, message: str, *, module: str = "", name: str = "") -> None:
+        super().__init__(message)
+        self.module = module
+        self.name = name
+
+
+class WasmCallError(LangChainWasmError):
+    """A call started and did not produce a result.
+
+    Attributes:
+        metrics: what the call consumed before it stopped (fuel, wall time, memory, output sizes).
+        stdout: what the guest wrote to stdout before it stopped (capped).
+        stderr: what the guest wrote to stderr before it stopped (capped).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        metrics: CallMetrics | None = None,
+        stdout: bytes = b"",
+        stderr: bytes = b"",
+    ) -> None:
+        super().__init__(message)
+        self.metrics = metrics
+        self.stdout = stdout
+        self.stderr = stderr
+
+
+class WasmArgumentError(WasmCallError, ValueError):
+    """Arguments do not fit the export (wrong count, type, or out of the parameter's integer range)."""
+
+
+class WasmTrapError(WasmCallError):
+    """The guest trapped (``unreachable``, out-of-bounds access, division by zero, stack overflow, ...).
+
+    Attributes:
+        trap_code: the wasmtime trap code name in lower case (``"unreachable"``, ``"stack_overflow"``, ...),
+            or ``None`` when wasmtime gave no code.
+    """
+
+    def __init__(self, message: str, *, trap_code: str | None = None, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.trap_code = trap_code
+
+
+class WasmLimitError(WasmTrapError):
+    """Base of the limit breaches: the host stopped the guest because it used too much of something."""
+
+
+class WasmTimeoutError(WasmLimitError):
+    """The wall-clock deadline passed (epoch interruption, or a guest sleep cut short)."""
+
+
+class WasmFuelExhaustedError(WasmLimitError):
+    """The instruction budget (fuel) ran out."""
+
+
+class WasmMemoryLimitError(WasmLimitError):
+    """The guest needed more linear memory (or tables/instances) than the store limits allow."""
+
+
+class WasmOutputLimitError(WasmLimitError):
+    """The guest wrote more to stdout or stderr than the cap allows. ``stream`` names which one."""
+
+    def __init__(self, message: str, *, stream: str = "", **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.stream = stream
+
+
+class WasmExitError(WasmCallError):
+    """A WASI program exited with a non-zero status. ``exit_code`` holds it."""
+
+    def __init__(self, message: str, *, exit_code: int, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.exit_code = exit_code
+
+
+class WasmHostFunctionError(WasmTrapError):
+    """A granted host function raised; the guest was stopped. ``__cause__`` is the original exception."""

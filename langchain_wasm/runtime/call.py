@@ -1,0 +1,176 @@
+"""One isolated call: a fresh store with limits, a fresh instance, the guest's run, metrics and error mapping.
+
+The hot path talks to wasmtime's C API directly (instantiate, export lookup, call) because wasmtime-py's
+high-level wrappers rebuild type objects and export maps on every call, which dominates a tiny call's cost.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import wasmtime
+from wasmtime import _ffi as ffi
+
+from langchain_wasm.errors import WasmExitError
+from langchain_wasm.runtime import context
+from langchain_wasm.runtime.capabilities import Capabilities
+from langchain_wasm.runtime.context import CallContext
+from langchain_wasm.runtime.core_abi import from_raw_results
+from langchain_wasm.runtime.engine import WasmEngine
+from langchain_wasm.runtime.limits import Limits
+from langchain_wasm.runtime.result import CallMetrics, CallResult
+from langchain_wasm.runtime.signatures import FuncSignature
+from langchain_wasm.runtime.traps import classify, trap_kind
+
+__all__ = ["Invocation", "execute"]
+
+_UNLIMITED_FUEL = 2**62
+_NO_DEADLINE = 2**62
+
+
+@dataclass(frozen=True, slots=True)
+class Invocation:
+    """What to run in the fresh instance: an export with raw params, or a WASI command (``export=None``)."""
+
+    export: str
+    signature: FuncSignature | None = None
+    raw_params: ctypes.Array[Any] | None = None
+    command: bool = False
+
+
+def _wasi_config(caps: Capabilities, program: str, argv: Sequence[str]) -> wasmtime.WasiConfig:
+    cfg = wasmtime.WasiConfig()
+    cfg.argv([program, *argv] if caps.argv else [program])
+    env = caps.environment()
+    if env:
+        cfg.env(env)
+    for pre in caps.preopens:
+        cfg.preopen_dir(pre.host_path, pre.guest_path, pre.writable)
+    return cfg
+
+
+def _raise_from(error: Any, trap: Any) -> None:
+    if error:
+        raise wasmtime.WasmtimeError._from_ptr(error)
+    if trap:
+        raise wasmtime.Trap._from_ptr(trap)
+
+
+def _memory_size(cctx: Any, instance: Any, memory_export: bytes | None) -> int:
+    if memory_export is None:
+        return 0
+    item = ffi.wasmtime_extern_t()
+    if not ffi.wasmtime_instance_export_get(cctx, ctypes.byref(instance), memory_export, len(memory_export),
+                                            ctypes.byref(item)):
+        return 0
+    return int(ffi.wasmtime_memory_data_size(cctx, ctypes.byref(item.of.memory)))
+
+
+def execute(
+    engine: WasmEngine,
+    pre: wasmtime.InstancePre,
+    inv: Invocation,
+    *,
+    module_name: str,
+    memory_export: bytes | None,
+    needs_wasi: bool,
+    limits: Limits,
+    caps: Capabilities,
+    stdin: bytes = b"",
+    argv: Sequence[str] = (),
+) -> CallResult:
+    """Run ``inv`` in a fresh instance of ``pre`` under ``limits`` and ``caps``; map every failure."""
+    t0 = time.perf_counter()
+    store = wasmtime.Store(engine.engine)
+    store.set_limits(limits.memory_bytes, limits.table_elements, limits.instances, limits.tables, limits.memories)
+    fuel = limits.fuel if limits.fuel is not None else _UNLIMITED_FUEL
+    store.set_fuel(fuel)
+    timeout = limits.timeout_s
+    store.set_epoch_deadline(engine.ticker.ticks_for(timeout) if timeout is not None else _NO_DEADLINE)
+    if needs_wasi:
+        store.set_wasi(_wasi_config(caps, module_name, argv))
+    ctx = CallContext(
+        stdin=bytes(stdin),
+        stdin_allowed=caps.stdin,
+        stdout_allowed=caps.stdout,
+        stderr_allowed=caps.stderr,
+        stdout_cap=limits.stdout_bytes,
+        stderr_cap=limits.stderr_bytes,
+        deadline=time.monotonic() + timeout if timeout is not None else None,
+    )
+    cctx = store._context()
+    instance = ffi.wasmtime_instance_t()
+    instantiated = False
+    value: Any = None
+    exit_code = 0
+    failure: BaseException | None = None
+    if timeout is not None:
+        engine.ticker.acquire()
+    try:
+        with context.activate(ctx):
+            trap = ctypes.POINTER(ffi.wasm_trap_t)()
+            error = ffi.wasmtime_instance_pre_instantiate(pre.ptr(), cctx, ctypes.byref(instance),
+                                                          ctypes.byref(trap))
+            _raise_from(error, trap)
+            instantiated = True
+            item = ffi.wasmtime_extern_t()
+            name = inv.export.encode()
+            if not ffi.wasmtime_instance_export_get(cctx, ctypes.byref(instance), name, len(name),
+                                                    ctypes.byref(item)):
+                raise LookupError(f"export {inv.export!r} vanished")  # checked at prepare time
+            params = inv.raw_params
+            nparams = len(params) if params is not None else 0
+            nresults = len(inv.signature.results) if inv.signature is not None else 0
+            results = (ffi.wasmtime_val_t * nresults)()
+            trap = ctypes.POINTER(ffi.wasm_trap_t)()
+            error = ffi.wasmtime_func_call(cctx, ctypes.byref(item.of.func), params, nparams, results, nresults,
+                                           ctypes.byref(trap))
+            _raise_from(error, trap)
+            if inv.signature is not None:
+                value = from_raw_results(inv.signature, results)
+    except wasmtime.ExitTrap as exc:
+        exit_code = exc.code
+    except (wasmtime.Trap, wasmtime.WasmtimeError) as exc:
+        failure = exc
+    finally:
+        if timeout is not None:
+            engine.ticker.release()
+    wall = time.perf_counter() - t0
+    memory = _memory_size(cctx, instance, memory_export) if instantiated else 0
+    remaining = store.get_fuel()
+    kind = trap_kind(failure, ctx, memory, limits.memory_bytes) if failure is not None else None
+    metrics = CallMetrics(
+        fuel_used=fuel - remaining,
+        wall_s=wall,
+        memory_peak_bytes=memory,
+        stdout_bytes=len(ctx.stdout),
+        stderr_bytes=len(ctx.stderr),
+        trap=kind if failure is not None else ("exit" if exit_code else None),
+        module=module_name,
+    )
+    store.close()
+    if failure is not None:
+        raise classify(failure, ctx, metrics, limits_desc=_limits_desc(limits)) from failure
+    result = CallResult(value, exit_code, bytes(ctx.stdout), bytes(ctx.stderr), metrics)
+    if exit_code and not inv.command:
+        raise WasmExitError(
+            f"guest called exit({exit_code}) during {inv.export!r}", exit_code=exit_code, metrics=metrics,
+            stdout=result.stdout, stderr=result.stderr,
+        )
+    return result
+
+
+def _limits_desc(limits: Limits) -> dict[str, object]:
+    return {
+        "timeout_s": limits.timeout_s,
+        "fuel": limits.fuel,
+        "memory_bytes": limits.memory_bytes,
+        "stdout_bytes": limits.stdout_bytes,
+        "stderr_bytes": limits.stderr_bytes,
+    }
+
+

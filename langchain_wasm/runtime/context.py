@@ -1,0 +1,65 @@
+"""Per-call state that host functions (the WASI shims, user host functions) need, kept thread-local.
+
+Host functions are defined once per linker and shared by every store and thread, so they cannot close over
+one call's buffers. A call runs on exactly one thread from start to finish, so the thread-local "current call"
+is the call whose guest invoked the host function.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+__all__ = ["CallContext", "current", "activate"]
+
+
+@dataclass(slots=True)
+class CallContext:
+    """Buffers, caps and the deadline of the call running on this thread."""
+
+    stdin: bytes = b""
+    stdin_pos: int = 0
+    stdin_allowed: bool = True
+    stdout_allowed: bool = True
+    stderr_allowed: bool = True
+    stdout_cap: int = 0
+    stderr_cap: int = 0
+    stdout: bytearray = field(default_factory=bytearray)
+    stderr: bytearray = field(default_factory=bytearray)
+    deadline: float | None = None  # time.monotonic() value
+    #: why the host stopped the guest from inside a host function: "timeout", "stdout", "stderr", "host".
+    stop_reason: str | None = None
+    host_error: BaseException | None = None
+
+    def remaining(self) -> float | None:
+        """Seconds until the deadline (never negative), or None without a deadline."""
+        if self.deadline is None:
+            return None
+        return max(0.0, self.deadline - time.monotonic())
+
+
+_local = threading.local()
+
+
+def current() -> CallContext | None:
+    """The call running on this thread, if any."""
+    return getattr(_local, "ctx", None)
+
+
+class activate:  # noqa: N801 - used like a function in a with-statement
+    """Make ``ctx`` the current call on this thread for the duration of a ``with`` block."""
+
+    __slots__ = ("_ctx", "_prev")
+
+    def __init__(self, ctx: CallContext) -> None:
+        self._ctx = ctx
+        self._prev: CallContext | None = None
+
+    def __enter__(self) -> CallContext:
+        self._prev = current()
+        _local.ctx = self._ctx
+        return self._ctx
+
+    def __exit__(self, *exc: object) -> None:
+        _local.ctx = self._prev

@@ -1,0 +1,113 @@
+"""``WasmEngine``: one wasmtime engine with its configuration, epoch ticker, compile cache and linkers.
+
+Everything expensive and shareable lives here and is built once: the engine, the compiled modules, the linkers
+(WASI plus our shims plus granted host functions). Per call only a store and an instance are created.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import threading
+from importlib.metadata import version as _dist_version
+from pathlib import Path
+
+import wasmtime
+
+from langchain_wasm.runtime.cache import CompileCache, default_cache_dir
+from langchain_wasm.runtime.capabilities import HostFunction
+from langchain_wasm.runtime.hostcall import define_host_function
+from langchain_wasm.runtime.ticker import EpochTicker
+from langchain_wasm.runtime.wasi_shims import install_wasi_shims
+
+__all__ = ["WasmEngine", "default_engine", "WASMTIME_VERSION"]
+
+WASMTIME_VERSION = _dist_version("wasmtime")
+_UNSET = object()
+
+
+class WasmEngine:
+    """A configured wasmtime engine shared by modules, with its ticker, cache and linkers.
+
+    Args:
+        cache_dir: compile cache directory; ``None`` keeps compiled modules in memory only. By default
+            ``$LANGCHAIN_WASM_CACHE_DIR`` or ``~/.cache/langchain-wasm``.
+        tick_s: epoch ticker interval, the granularity of deadlines.
+        max_wasm_stack: bytes of native stack wasm may use before a stack-overflow trap.
+    """
+
+    def __init__(
+        self,
+        *,
+        cache_dir: str | os.PathLike[str] | None | object = _UNSET,
+        tick_s: float = 0.005,
+        max_wasm_stack: int = 512 * 1024,
+    ) -> None:
+        settings = {
+            "consume_fuel": True,
+            "epoch_interruption": True,
+            "cranelift_opt_level": "speed",
+            "max_wasm_stack": max_wasm_stack,
+            "wasm_component_model": True,
+        }
+        config = wasmtime.Config()
+        config.consume_fuel = True
+        config.epoch_interruption = True
+        config.cranelift_opt_level = "speed"
+        config.max_wasm_stack = max_wasm_stack
+        config.wasm_component_model = True
+        config.parallel_compilation = True
+        self.engine = wasmtime.Engine(config)
+        self.fingerprint = json.dumps(
+            {"wasmtime": WASMTIME_VERSION, "machine": platform.machine(), **settings}, sort_keys=True
+        )
+        directory = default_cache_dir() if cache_dir is _UNSET else cache_dir
+        self.cache = CompileCache(directory, self.fingerprint)  # type: ignore[arg-type]
+        self.ticker = EpochTicker(self.engine, tick_s)
+        self._linkers: dict[tuple[HostFunction, ...], wasmtime.Linker] = {}
+        self._lock = threading.Lock()
+        self._wasi_only = wasmtime.Linker(self.engine)
+        self._wasi_only.define_wasi()
+
+    @property
+    def cache_dir(self) -> Path | None:
+        """Where compiled modules are cached on disk (None if in memory only)."""
+        return self.cache.directory
+
+    def compile(self, wasm: bytes) -> wasmtime.Module:
+        """Compile (or fetch from cache) a core module. Raises ``wasmtime.WasmtimeError`` if invalid."""
+        return self.cache.get_or_compile(wasm, self.engine, lambda: wasmtime.Module(self.engine, wasm))
+
+    def linker(self, host_functions: tuple[HostFunction, ...]) -> wasmtime.Linker:
+        """The shared linker for this set of host functions: WASI, our shims, then the host functions."""
+        linker = self._linkers.get(host_functions)
+        if linker is not None:
+            return linker
+        with self._lock:
+            linker = self._linkers.get(host_functions)
+            if linker is None:
+                linker = wasmtime.Linker(self.engine)
+                linker.allow_shadowing = True
+                linker.define_wasi()
+                install_wasi_shims(linker, self._wasi_only)
+                for hf in host_functions:
+                    define_host_function(
+                        linker, hf.module, hf.name, hf.params, hf.results, hf.func, memory=hf.memory
+                    )
+                self._linkers[host_functions] = linker
+        return linker
+
+
+_default: WasmEngine | None = None
+_default_lock = threading.Lock()
+
+
+def default_engine() -> WasmEngine:
+    """The process-wide engine used when none is given."""
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = WasmEngine()
+    return _default

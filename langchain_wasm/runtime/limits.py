@@ -1,0 +1,60 @@
+"""Resource limits for one call: instruction budget, wall-clock deadline, memory, and captured output."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Limits", "MIB"]
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What one call may consume. Defaults follow the article's advice for tools: 100 ms and 256 MiB.
+
+    Attributes:
+        timeout_s: wall-clock deadline for the whole call (instantiation included), enforced by epoch
+            interruption; a guest sleep is cut off at the deadline too. ``None`` disables it.
+        fuel: instruction budget (wasmtime fuel units, roughly one per wasm instruction). ``None`` means
+            unlimited; the deadline still applies.
+        memory_bytes: cap on linear memory per store; ``memory.grow`` past it fails (the guest sees
+            out-of-memory) and a module whose minimum exceeds it does not instantiate.
+        table_elements: cap on table elements per store.
+        instances: cap on instances per store (a core module needs one).
+        tables: cap on tables per store.
+        memories: cap on linear memories per store.
+        stdout_bytes: cap on captured stdout; writing more stops the guest with ``WasmOutputLimitError``.
+        stderr_bytes: cap on captured stderr; same rule.
+    """
+
+    timeout_s: float | None = 0.1
+    fuel: int | None = 1_000_000_000
+    memory_bytes: int = 256 * MIB
+    table_elements: int = 100_000
+    instances: int = 10
+    tables: int = 10
+    memories: int = 4
+    stdout_bytes: int = 1 * MIB
+    stderr_bytes: int = 256 * 1024
+
+    def __post_init__(self) -> None:
+        if self.timeout_s is not None and not self.timeout_s > 0:
+            raise ValueError(f"Limits.timeout_s must be > 0 or None, got {self.timeout_s!r}")
+        if self.fuel is not None and not 0 < self.fuel < 2**63:
+            raise ValueError(f"Limits.fuel must be in 1..2**63-1 or None, got {self.fuel!r}")
+        for name in ("memory_bytes", "table_elements", "instances", "tables", "memories"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"Limits.{name} must be a positive int, got {value!r}")
+        for name in ("stdout_bytes", "stderr_bytes"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 0:
+                raise ValueError(f"Limits.{name} must be an int >= 0, got {value!r}")
+
+    @classmethod
+    def unlimited_cpu(cls, **overrides: object) -> Limits:
+        """Limits without a fuel budget or deadline (memory and output caps stay). For trusted, long jobs."""
+        values: dict[str, object] = {"timeout_s": None, "fuel": None}
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]

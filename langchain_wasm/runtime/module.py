@@ -1,0 +1,264 @@
+"""``WasmModule``: a compiled, inspected core module that runs each call in a fresh, limited instance."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import wasmtime
+
+from langchain_wasm.errors import WasmArgumentError, WasmCapabilityError, WasmLoadError, WasmMemoryLimitError
+from langchain_wasm.runtime.call import Invocation, execute
+from langchain_wasm.runtime.capabilities import WASI_MODULE, Capabilities
+from langchain_wasm.runtime.core_abi import check_callable, to_raw_params
+from langchain_wasm.runtime.engine import WasmEngine, default_engine
+from langchain_wasm.runtime.limits import Limits
+from langchain_wasm.runtime.metrics import observe
+from langchain_wasm.runtime.result import CallResult
+from langchain_wasm.runtime.signatures import (
+    ExportInfo,
+    FuncSignature,
+    ImportInfo,
+    describe_exports,
+    describe_imports,
+)
+from langchain_wasm.runtime.traps import PAGE
+
+__all__ = ["WasmModule", "DEFAULT_LIMITS"]
+
+DEFAULT_LIMITS = Limits()
+_NO_CAPS = Capabilities()
+_COMMAND_CAPS = Capabilities.command()
+_COMPONENT_LAYER = b"\x0d\x00\x01\x00"
+
+
+class WasmModule:
+    """A core WebAssembly module, compiled once (and cached on disk), run in a fresh instance per call.
+
+    Setup:
+        ``pip install langchain-wasm``
+
+    Instantiation:
+        .. code-block:: python
+
+            from langchain_wasm import WasmModule, Limits, Capabilities
+            mod = WasmModule.from_wat('(module (func (export "add") (param i32 i32) (result i32) '
+                                      'local.get 0 local.get 1 i32.add))')
+
+    Invocation:
+        .. code-block:: python
+
+            mod.call("add", 1, 2).value                       # 3
+            r = mod.run(stdin=b"{}", capabilities=Capabilities.command())   # a WASI command
+            r.exit_code, r.stdout, r.metrics.fuel_used
+    """
+
+    def __init__(self, module: wasmtime.Module, *, engine: WasmEngine, name: str, sha256: str) -> None:
+        self._module = module
+        self.engine = engine
+        self.name = name
+        self.sha256 = sha256
+        self._exports = describe_exports(module)
+        self._imports = describe_imports(module)
+        self._memory_export = next((e.name.encode() for e in self._exports.values() if e.kind == "memory"), None)
+        self._needs_wasi = any(i.module == WASI_MODULE for i in self._imports)
+        self._min_memory = sum(
+            imp_or_exp.limits.min * PAGE for imp_or_exp in _memory_types(module)
+        )
+        self._pres: dict[Any, wasmtime.InstancePre] = {}
+        self._lock = threading.Lock()
+
+    # -- loading -------------------------------------------------------------------------------------------
+    @classmethod
+    def from_bytes(cls, data: bytes | bytearray, *, engine: WasmEngine | None = None,
+                   name: str = "module") -> WasmModule:
+        """Compile (or load from the compile cache) a binary module. Raises ``WasmLoadError`` if invalid."""
+        if not isinstance(data, bytes | bytearray):
+            raise TypeError(f"from_bytes expects bytes, got {type(data).__name__}")
+        data = bytes(data)
+        engine = engine or default_engine()
+        if data[:4] != b"\0asm":
+            raise WasmLoadError(f"{name}: not a WebAssembly binary (missing the \\0asm magic header)")
+        if data[4:8] == _COMPONENT_LAYER:
+            raise WasmLoadError(f"{name}: this is a WebAssembly component, not a core module")
+        try:
+            module = engine.compile(data)
+        except wasmtime.WasmtimeError as exc:
+            raise WasmLoadError(f"{name}: invalid WebAssembly module: {_first_line(exc)}") from exc
+        return cls(module, engine=engine, name=name, sha256=hashlib.sha256(data).hexdigest())
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str], *, engine: WasmEngine | None = None,
+                  name: str | None = None) -> WasmModule:
+        """Load a ``.wasm`` (or ``.wat``) file."""
+        p = Path(path)
+        try:
+            data = p.read_bytes()
+        except OSError as exc:
+            raise WasmLoadError(f"cannot read module file {p}: {exc.strerror or exc}") from exc
+        if p.suffix == ".wat":
+            return cls.from_wat(data.decode("utf-8"), engine=engine, name=name or p.stem)
+        return cls.from_bytes(data, engine=engine, name=name or p.stem)
+
+    @classmethod
+    def from_wat(cls, text: str, *, engine: WasmEngine | None = None, name: str = "module") -> WasmModule:
+        """Compile WebAssembly text format."""
+        try:
+            data = wasmtime.wat2wasm(text)
+        except wasmtime.WasmtimeError as exc:
+            raise WasmLoadError(f"{name}: invalid WebAssembly text: {_first_line(exc)}") from exc
+        return cls.from_bytes(bytes(data), engine=engine, name=name)
+
+    # -- inspection ----------------------------------------------------------------------------------------
+    @property
+    def exports(self) -> Mapping[str, ExportInfo]:
+        """Exports by name, with function signatures (for schema derivation)."""
+        return dict(self._exports)
+
+    @property
+    def imports(self) -> tuple[ImportInfo, ...]:
+        """What the module asks the host for."""
+        return self._imports
+
+    def signature(self, export: str) -> FuncSignature:
+        """The signature of function export ``export`` (``WasmArgumentError`` if there is none)."""
+        info = self._exports.get(export)
+        if info is None or info.signature is None:
+            funcs = sorted(n for n, e in self._exports.items() if e.kind == "func")
+            raise WasmArgumentError(f"module {self.name!r} has no function export {export!r}; it exports {funcs}")
+        return info.signature
+
+    def check(self, capabilities: Capabilities | None = None) -> None:
+        """Raise ``WasmCapabilityError`` naming the first import ``capabilities`` do not grant."""
+        caps = capabilities or _NO_CAPS
+        granted = {(hf.module, hf.name): hf for hf in caps.host_functions}
+        for imp in self._imports:
+            if imp.module == WASI_MODULE and imp.kind == "func":
+                need = caps.grants_wasi(imp.name)
+                if need is None:
+                    continue
+                if need == "network":
+                    why = "networking is never granted to guests"
+                elif need == "unknown":
+                    why = "it is not a WASI preview1 function this host provides"
+                else:
+                    why = f"it needs the '{need}' capability (Capabilities({need}=True))"
+                raise WasmCapabilityError(
+                    f"module {self.name!r} imports {imp.qualname}; refused: {why}", module=imp.module,
+                    name=imp.name,
+                )
+            hf = granted.get((imp.module, imp.name))
+            if hf is None:
+                raise WasmCapabilityError(
+                    f"module {self.name!r} imports {imp.kind} {imp.qualname}, which is not granted "
+                    "(no host function of that name in Capabilities.host_functions)",
+                    module=imp.module, name=imp.name,
+                )
+            want = FuncSignature(hf.params, hf.results)
+            if imp.signature != want:
+                raise WasmCapabilityError(
+                    f"module {self.name!r} imports {imp.qualname} as {imp.signature}, but the granted host "
+                    f"function has signature {want}", module=imp.module, name=imp.name,
+                )
+        cache_dir = self.engine.cache_dir
+        if cache_dir is not None:
+            for pre in caps.preopens:
+                if pre.contains(cache_dir):
+                    raise WasmCapabilityError(
+                        f"preopen {pre.host_path} overlaps the compile cache {cache_dir}; guests may never reach it"
+                    )
+
+    def _prepare(self, caps: Capabilities, limits: Limits) -> wasmtime.InstancePre:
+        self.check(caps)
+        if self._min_memory > limits.memory_bytes:
+            raise WasmMemoryLimitError(
+                f"module {self.name!r} needs at least {self._min_memory} bytes of linear memory at start, "
+                f"above the limit of {limits.memory_bytes} bytes"
+            )
+        key = caps.linker_key()
+        pre = self._pres.get(key)
+        if pre is None:
+            with self._lock:
+                pre = self._pres.get(key)
+                if pre is None:
+                    linker = self.engine.linker(key)
+                    try:
+                        pre = linker.instantiate_pre(self._module)
+                    except wasmtime.WasmtimeError as exc:
+                        raise WasmCapabilityError(f"module {self.name!r} cannot be linked: {_first_line(exc)}") from exc
+                    self._pres[key] = pre
+        return pre
+
+    # -- running -------------------------------------------------------------------------------------------
+    def call(self, export: str, *args: Any, limits: Limits | None = None,
+             capabilities: Capabilities | None = None) -> CallResult:
+        """Call function ``export`` with numeric ``args`` in a fresh instance; ``result.value`` holds its result.
+
+        Raises:
+            WasmArgumentError: no such export, or arguments that do not fit its signature.
+            WasmCapabilityError: the module imports something ``capabilities`` do not grant.
+            WasmTrapError: the guest trapped; subclasses name the limit it hit.
+            WasmExitError: the guest called WASI ``exit`` with a non-zero status.
+        """
+        limits = limits or DEFAULT_LIMITS
+        caps = capabilities or _NO_CAPS
+        sig = self.signature(export)
+        check_callable(export, sig)
+        raw = to_raw_params(export, sig, args)
+        pre = self._prepare(caps, limits)
+        return self._execute(pre, Invocation(export, sig, raw), limits, caps)
+
+    def run(self, *, stdin: bytes | str = b"", argv: Sequence[str] = (), limits: Limits | None = None,
+            capabilities: Capabilities | None = None, check: bool = False) -> CallResult:
+        """Run the module as a WASI command (its ``_start``) in a fresh instance.
+
+        ``capabilities`` default to ``Capabilities.command()`` (captured stdio and argv, nothing else). The exit
+        status is ``result.exit_code``; with ``check=True`` a non-zero status raises ``WasmExitError``.
+        """
+        limits = limits or DEFAULT_LIMITS
+        caps = capabilities or _COMMAND_CAPS
+        if "_start" not in self._exports:
+            raise WasmArgumentError(f"module {self.name!r} is not a WASI command: it exports no '_start'")
+        if isinstance(stdin, str):
+            stdin = stdin.encode("utf-8")
+        argv = [str(a) for a in argv]
+        pre = self._prepare(caps, limits)
+        result = self._execute(pre, Invocation("_start", FuncSignature((), ()), None, command=True), limits,
+                               caps, stdin=stdin, argv=argv)
+        if check and result.exit_code:
+            from langchain_wasm.errors import WasmExitError
+
+            raise WasmExitError(
+                f"{self.name} exited with status {result.exit_code}: {result.stderr_text()[-500:]}",
+                exit_code=result.exit_code, metrics=result.metrics, stdout=result.stdout, stderr=result.stderr,
+            )
+        return result
+
+    def _execute(self, pre: wasmtime.InstancePre, inv: Invocation, limits: Limits, caps: Capabilities,
+                 stdin: bytes = b"", argv: Sequence[str] = ()) -> CallResult:
+        try:
+            result = execute(self.engine, pre, inv, module_name=self.name, memory_export=self._memory_export,
+                             needs_wasi=self._needs_wasi, limits=limits, caps=caps, stdin=stdin, argv=argv)
+        except Exception as exc:
+            observe(self.name, getattr(exc, "metrics", None))
+            raise
+        observe(self.name, result.metrics)
+        return result
+
+    def __repr__(self) -> str:
+        funcs = [n for n, e in self._exports.items() if e.kind == "func"]
+        return f"WasmModule(name={self.name!r}, exports={funcs}, imports={len(self._imports)})"
+
+
+def _memory_types(module: wasmtime.Module) -> list[wasmtime.MemoryType]:
+    types = [e.type for e in module.exports if isinstance(e.type, wasmtime.MemoryType)]
+    return types[:1]
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

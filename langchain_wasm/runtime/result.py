@@ -1,0 +1,73 @@
+"""What a call returns: ``CallResult`` (value, exit code, captured output) and its ``CallMetrics``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["CallMetrics", "CallResult"]
+
+
+@dataclass(frozen=True, slots=True)
+class CallMetrics:
+    """What one call consumed.
+
+    Attributes:
+        fuel_used: fuel units charged (about one per wasm instruction), counted even without a budget.
+        wall_s: wall time of the whole call: store setup, instantiation and the guest's run.
+        memory_peak_bytes: linear memory size at the end of the call (memory never shrinks, so this is the peak).
+        stdout_bytes: bytes the guest wrote to stdout (captured part).
+        stderr_bytes: bytes the guest wrote to stderr (captured part).
+        trap: the kind of stop if the call did not return normally (``"timeout"``, ``"fuel"``, ``"memory"``,
+            ``"stdout"``, ``"stderr"``, ``"exit"``, a wasmtime trap code in lower case, ...), else ``None``.
+        module: the module's name (used as a metrics label).
+    """
+
+    fuel_used: int = 0
+    wall_s: float = 0.0
+    memory_peak_bytes: int = 0
+    stdout_bytes: int = 0
+    stderr_bytes: int = 0
+    trap: str | None = None
+    module: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "fuel_used": self.fuel_used,
+            "wall_s": self.wall_s,
+            "memory_peak_bytes": self.memory_peak_bytes,
+            "stdout_bytes": self.stdout_bytes,
+            "stderr_bytes": self.stderr_bytes,
+            "trap": self.trap,
+            "module": self.module,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CallResult:
+    """The outcome of ``WasmModule.call`` or ``WasmModule.run``.
+
+    Attributes:
+        value: the export's result (``None`` for no result, a tuple for several); ``None`` for ``run``.
+        exit_code: WASI exit status (0 when the guest returned normally).
+        stdout: captured stdout bytes.
+        stderr: captured stderr bytes.
+        metrics: what the call consumed.
+    """
+
+    value: Any = None
+    exit_code: int = 0
+    stdout: bytes = b""
+    stderr: bytes = b""
+    metrics: CallMetrics = field(default_factory=CallMetrics)
+
+    @property
+    def ok(self) -> bool:
+        """True when the guest finished with exit status 0."""
+        return self.exit_code == 0
+
+    def stdout_text(self) -> str:
+        return self.stdout.decode("utf-8", "replace")
+
+    def stderr_text(self) -> str:
+        return self.stderr.decode("utf-8", "replace")

@@ -1,0 +1,112 @@
+"""The one boundary where wasmtime's exceptions become ours, classified by trap code, never by message."""
+
+from __future__ import annotations
+
+import wasmtime
+
+from langchain_wasm.errors import (
+    LangChainWasmError,
+    WasmCallError,
+    WasmFuelExhaustedError,
+    WasmHostFunctionError,
+    WasmMemoryLimitError,
+    WasmOutputLimitError,
+    WasmTimeoutError,
+    WasmTrapError,
+)
+from langchain_wasm.runtime.context import CallContext
+from langchain_wasm.runtime.result import CallMetrics
+
+__all__ = ["classify", "trap_kind", "PAGE"]
+
+PAGE = 65536
+
+_HINTS = {
+    "unreachable": "the guest executed `unreachable` (a panic or abort in its source language)",
+    "memory_out_of_bounds": "the guest accessed memory outside its linear memory",
+    "stack_overflow": "the guest recursed too deeply (wasm stack exhausted)",
+    "integer_division_by_zero": "the guest divided an integer by zero",
+    "integer_overflow": "the guest hit an integer overflow in division or conversion",
+    "bad_conversion_to_integer": "the guest converted NaN or an out-of-range float to an integer",
+    "indirect_call_to_null": "the guest called a null function reference",
+    "bad_signature": "the guest made an indirect call with the wrong signature",
+    "table_out_of_bounds": "the guest accessed a table out of bounds",
+}
+
+
+def trap_kind(exc: BaseException, ctx: CallContext, memory_bytes: int, memory_cap: int) -> str:
+    """Short kind of stop: timeout, fuel, memory, stdout, stderr, host, or a wasmtime trap code."""
+    if ctx.stop_reason is not None:
+        return ctx.stop_reason
+    code = exc.trap_code if isinstance(exc, wasmtime.Trap) else None
+    if code == wasmtime.TrapCode.OUT_OF_FUEL:
+        return "fuel"
+    if code == wasmtime.TrapCode.INTERRUPT:
+        return "timeout"
+    # memory.grow past the store limit returns -1 rather than trapping; the guest then typically aborts
+    # (unreachable) or faults. A trap while memory sits within one page of the cap is reported as the cap.
+    if memory_cap and memory_bytes + PAGE > memory_cap:
+        return "memory"
+    if code is not None:
+        return code.name.lower()
+    return "error"
+
+
+def classify(
+    exc: BaseException,
+    ctx: CallContext,
+    metrics: CallMetrics,
+    *,
+    limits_desc: dict[str, object],
+) -> LangChainWasmError:
+    """Our typed error for ``exc`` raised by a call whose state is ``ctx`` and consumption ``metrics``."""
+    kind = metrics.trap or "error"
+    out = {"metrics": metrics, "stdout": bytes(ctx.stdout), "stderr": bytes(ctx.stderr)}
+    used = f"(fuel used {metrics.fuel_used}, {metrics.wall_s * 1000:.1f} ms, memory {metrics.memory_peak_bytes} B)"
+    if kind == "timeout":
+        return WasmTimeoutError(
+            f"guest exceeded the {limits_desc['timeout_s']} s wall-clock limit {used}", trap_code="interrupt", **out
+        )
+    if kind == "fuel":
+        return WasmFuelExhaustedError(
+            f"guest ran out of fuel: the budget of {limits_desc['fuel']} instructions is spent {used}",
+            trap_code="out_of_fuel",
+            **out,
+        )
+    if kind == "memory":
+        return WasmMemoryLimitError(
+            f"guest hit the linear memory limit of {limits_desc['memory_bytes']} bytes {used}; "
+            f"underlying trap: {_trap_text(exc)}",
+            trap_code=_code(exc),
+            **out,
+        )
+    if kind in ("stdout", "stderr"):
+        cap = limits_desc[f"{kind}_bytes"]
+        return WasmOutputLimitError(
+            f"guest wrote more than the {cap}-byte {kind} cap; it was stopped {used}",
+            stream=kind,
+            trap_code=None,
+            **out,
+        )
+    if kind == "host":
+        cause = ctx.host_error
+        err = WasmHostFunctionError(
+            f"a host function raised {type(cause).__name__}: {cause}; the guest was stopped", **out
+        )
+        err.__cause__ = cause
+        return err
+    if isinstance(exc, wasmtime.Trap | wasmtime.WasmtimeError):
+        code = _code(exc)
+        hint = _HINTS.get(code or "", "the guest trapped")
+        return WasmTrapError(f"{hint}: {_trap_text(exc)}", trap_code=code, **out)
+    return WasmCallError(f"call failed: {exc}", **out)
+
+
+def _code(exc: BaseException) -> str | None:
+    code = exc.trap_code if isinstance(exc, wasmtime.Trap) else None
+    return code.name.lower() if code is not None else None
+
+
+def _trap_text(exc: BaseException) -> str:
+    text = exc.message if isinstance(exc, wasmtime.Trap) else str(exc)
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__

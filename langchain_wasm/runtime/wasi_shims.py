@@ -1,0 +1,155 @@
+"""Host replacements for three WASI preview1 functions, shadowing wasmtime's own on our linkers.
+
+- ``fd_write`` on fds 1/2: captured into the call's buffers with a hard cap (a breach stops the guest at once,
+  so a flood never reaches memory or disk); other fds go to wasmtime's WASI.
+- ``fd_read`` on fd 0: reads the call's ``stdin`` bytes; other fds go to wasmtime's WASI.
+- ``poll_oneoff``: wasmtime's version blocks in the host and ignores the epoch deadline, so a guest ``sleep``
+  could outlive any timeout. Ours sleeps in Python and stops the guest when the deadline comes first.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import wasmtime
+
+from langchain_wasm.runtime import context
+from langchain_wasm.runtime.capabilities import WASI_MODULE
+from langchain_wasm.runtime.hostcall import GuestMemory, GuestMemoryError, HostStop, define_host_function
+
+__all__ = ["install_wasi_shims"]
+
+ESUCCESS, EBADF, EFAULT, EINVAL, ENOTSUP = 0, 8, 21, 28, 58
+_SUB_SIZE, _EVENT_SIZE = 48, 32
+_CLOCK_REALTIME, _CLOCK_MONOTONIC = 0, 1
+_EVENTTYPE_CLOCK = 0
+_ABSTIME = 1
+
+Delegate = Callable[[GuestMemory, str, tuple[int, ...]], int]
+
+
+def _iovecs(mem: GuestMemory, iovs: int, count: int) -> list[tuple[int, int]]:
+    return [(mem.read_u32(iovs + 8 * i), mem.read_u32(iovs + 8 * i + 4)) for i in range(count)]
+
+
+def _make_fd_write(delegate: Delegate) -> Callable[..., int]:
+    def fd_write(mem: GuestMemory, fd: int, iovs: int, iovs_len: int, nwritten: int) -> int:
+        ctx = context.current()
+        if ctx is None or fd not in (1, 2):
+            return delegate(mem, "fd_write", (fd, iovs, iovs_len, nwritten))
+        if not (ctx.stdout_allowed if fd == 1 else ctx.stderr_allowed):
+            return EBADF
+        try:
+            data = b"".join(mem.read(ptr, length) for ptr, length in _iovecs(mem, iovs, iovs_len))
+        except GuestMemoryError:
+            return EFAULT
+        buf, cap = (ctx.stdout, ctx.stdout_cap) if fd == 1 else (ctx.stderr, ctx.stderr_cap)
+        room = cap - len(buf)
+        if len(data) > room:
+            buf += data[: max(room, 0)]
+            ctx.stop_reason = "stdout" if fd == 1 else "stderr"
+            raise HostStop
+        buf += data
+        try:
+            mem.write_u32(nwritten, len(data))
+        except GuestMemoryError:
+            return EFAULT
+        return ESUCCESS
+
+    return fd_write
+
+
+def _make_fd_read(delegate: Delegate) -> Callable[..., int]:
+    def fd_read(mem: GuestMemory, fd: int, iovs: int, iovs_len: int, nread: int) -> int:
+        ctx = context.current()
+        if ctx is None or fd != 0:
+            return delegate(mem, "fd_read", (fd, iovs, iovs_len, nread))
+        if not ctx.stdin_allowed:
+            return EBADF
+        total = 0
+        try:
+            for ptr, length in _iovecs(mem, iovs, iovs_len):
+                chunk = ctx.stdin[ctx.stdin_pos : ctx.stdin_pos + length]
+                mem.write(ptr, chunk)
+                ctx.stdin_pos += len(chunk)
+                total += len(chunk)
+                if len(chunk) < length:
+                    break
+            mem.write_u32(nread, total)
+        except GuestMemoryError:
+            return EFAULT
+        return ESUCCESS
+
+    return fd_read
+
+
+def poll_oneoff(mem: GuestMemory, in_ptr: int, out_ptr: int, nsubs: int, nevents_ptr: int) -> int:
+    """Clock subscriptions sleep (bounded by the deadline); fd subscriptions report ready at once."""
+    if nsubs <= 0:
+        return EINVAL
+    ctx = context.current()
+    try:
+        subs = [mem.read(in_ptr + i * _SUB_SIZE, _SUB_SIZE) for i in range(nsubs)]
+        ready: list[bytes] = []
+        clocks: list[tuple[float, bytes]] = []
+        for sub in subs:
+            userdata, tag = sub[0:8], sub[8]
+            if tag == _EVENTTYPE_CLOCK:
+                clock_id = int.from_bytes(sub[16:20], "little")
+                timeout_ns = int.from_bytes(sub[24:32], "little")
+                flags = int.from_bytes(sub[40:42], "little")
+                if flags & _ABSTIME:
+                    now = time.time_ns() if clock_id == _CLOCK_REALTIME else time.monotonic_ns()
+                    timeout_ns = max(0, timeout_ns - now)
+                clocks.append((timeout_ns / 1e9, userdata))
+            elif tag in (1, 2):  # fd_read / fd_write: stdio and files never block
+                nbytes = 0
+                fd = int.from_bytes(sub[16:20], "little")
+                if ctx is not None and tag == 1 and fd == 0:
+                    nbytes = len(ctx.stdin) - ctx.stdin_pos
+                ready.append(_event(userdata, ESUCCESS, tag, nbytes))
+            else:
+                ready.append(_event(userdata, EINVAL, tag, 0))
+        if not ready and clocks:
+            wait = min(t for t, _ in clocks)
+            remaining = ctx.remaining() if ctx is not None else None
+            if remaining is not None and wait >= remaining:
+                time.sleep(remaining)
+                if ctx is not None:
+                    ctx.stop_reason = "timeout"
+                raise HostStop
+            time.sleep(wait)
+            ready = [_event(ud, ESUCCESS, _EVENTTYPE_CLOCK, 0) for t, ud in clocks if t <= wait]
+        for i, event in enumerate(ready):
+            mem.write(out_ptr + i * _EVENT_SIZE, event)
+        mem.write_u32(nevents_ptr, len(ready))
+    except GuestMemoryError:
+        return EFAULT
+    return ESUCCESS
+
+
+def _event(userdata: bytes, error: int, kind: int, nbytes: int) -> bytes:
+    return (
+        userdata
+        + error.to_bytes(2, "little")
+        + bytes([kind])
+        + b"\0" * 5
+        + nbytes.to_bytes(8, "little")
+        + b"\0" * 8
+    )
+
+
+def install_wasi_shims(linker: wasmtime.Linker, wasi_only: wasmtime.Linker) -> None:
+    """Shadow fd_write, fd_read and poll_oneoff in ``linker``; ``wasi_only`` supplies the originals."""
+
+    def delegate(mem: GuestMemory, name: str, args: tuple[int, ...]) -> int:
+        store = mem.storelike()
+        original = wasi_only.get(store, WASI_MODULE, name)
+        assert isinstance(original, wasmtime.Func)
+        return int(original(store, *args))
+
+    i32x4 = ("i32", "i32", "i32", "i32")
+    define_host_function(linker, WASI_MODULE, "fd_write", i32x4, ("i32",), _make_fd_write(delegate), memory=True)
+    define_host_function(linker, WASI_MODULE, "fd_read", i32x4, ("i32",), _make_fd_read(delegate), memory=True)
+    define_host_function(linker, WASI_MODULE, "poll_oneoff", i32x4, ("i32",), poll_oneoff, memory=True)
