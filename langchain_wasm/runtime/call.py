@@ -24,6 +24,7 @@ from langchain_wasm.runtime.engine import WasmEngine
 from langchain_wasm.runtime.limits import Limits
 from langchain_wasm.runtime.result import CallMetrics, CallResult
 from langchain_wasm.runtime.signatures import FuncSignature
+from langchain_wasm.runtime.stdio_pipes import OutputPump, attach_stdio
 from langchain_wasm.runtime.traps import classify, trap_kind
 
 __all__ = ["Invocation", "execute"]
@@ -43,11 +44,12 @@ class Invocation:
 
 
 def _wasi_config(caps: Capabilities, program: str, argv: Sequence[str]) -> wasmtime.WasiConfig:
+    """Per-call WASI state: argv, the allow-listed environment, preopens. Stdio is wired separately."""
     cfg = wasmtime.WasiConfig()
-    cfg.argv([program, *argv] if caps.argv else [program])
+    cfg.argv = [program, *argv] if caps.argv else [program]
     env = caps.environment()
     if env:
-        cfg.env(env)
+        cfg.env = env
     for pre in caps.preopens:
         cfg.preopen_dir(pre.host_path, pre.guest_path, pre.writable)
     return cfg
@@ -91,8 +93,17 @@ def execute(
     store.set_fuel(fuel)
     timeout = limits.timeout_s
     store.set_epoch_deadline(engine.ticker.ticks_for(timeout) if timeout is not None else _NO_DEADLINE)
+    pumps: tuple[OutputPump | None, OutputPump | None] = (None, None)
     if needs_wasi:
-        store.set_wasi(_wasi_config(caps, module_name, argv))
+        cfg = _wasi_config(caps, module_name, argv)
+        if caps.preopens:  # wasmtime's fd_read/fd_write stay linked; stdio through pipes (stdio_pipes.py)
+            pumps = attach_stdio(
+                cfg,
+                stdin=bytes(stdin) if caps.stdin else None,
+                stdout_cap=limits.stdout_bytes if caps.stdout else None,
+                stderr_cap=limits.stderr_bytes if caps.stderr else None,
+            )
+        store.set_wasi(cfg)
     ctx = CallContext(
         stdin=bytes(stdin),
         stdin_allowed=caps.stdin,
@@ -139,9 +150,13 @@ def execute(
     finally:
         if timeout is not None:
             engine.ticker.release()
-    wall = time.perf_counter() - t0
     memory = _memory_size(cctx, instance, memory_export) if instantiated else 0
     remaining = store.get_fuel()
+    store.close()
+    _collect_pumps(ctx, pumps)
+    wall = time.perf_counter() - t0
+    if failure is None and ctx.stop_reason is not None:  # an output pump overflowed during a clean run
+        failure = RuntimeError(ctx.stop_reason)
     kind = trap_kind(failure, ctx, memory, limits.memory_bytes) if failure is not None else None
     metrics = CallMetrics(
         fuel_used=fuel - remaining,
@@ -152,9 +167,9 @@ def execute(
         trap=kind if failure is not None else ("exit" if exit_code else None),
         module=module_name,
     )
-    store.close()
     if failure is not None:
-        raise classify(failure, ctx, metrics, limits_desc=_limits_desc(limits)) from failure
+        err = classify(failure, ctx, metrics, limits_desc=_limits_desc(limits))
+        raise err from (err.__cause__ or failure)
     result = CallResult(value, exit_code, bytes(ctx.stdout), bytes(ctx.stderr), metrics)
     if exit_code and not inv.command:
         raise WasmExitError(
@@ -162,6 +177,17 @@ def execute(
             stdout=result.stdout, stderr=result.stderr,
         )
     return result
+
+
+def _collect_pumps(ctx: CallContext, pumps: tuple[OutputPump | None, OutputPump | None]) -> None:
+    """Move piped stdout/stderr into ``ctx``; an overflow outranks whatever else stopped the guest."""
+    for pump, stream in zip(pumps, ("stdout", "stderr"), strict=True):
+        if pump is None:
+            continue
+        data = pump.finish()
+        getattr(ctx, stream)[:] = data
+        if pump.overflowed and ctx.stop_reason not in ("stdout", "stderr"):
+            ctx.stop_reason = stream
 
 
 def _limits_desc(limits: Limits) -> dict[str, object]:

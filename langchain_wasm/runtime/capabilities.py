@@ -182,6 +182,9 @@ class Capabilities:
                 pairs[name] = os.environ[name]
         return sorted(pairs.items())
 
-    def linker_key(self) -> tuple[HostFunction, ...]:
-        """What the shared linker depends on: only the host functions (WASI grants are checked per module)."""
-        return self.host_functions
+    def linker_key(self) -> tuple[bool, tuple[HostFunction, ...]]:
+        """What the shared linker depends on: stdio shims (only without preopens) and the host functions.
+
+        WASI grants do not change the linker; they are checked against each module's imports.
+        """
+        return (not self.preopens, self.host_functions)

@@ -65,10 +65,8 @@ class WasmEngine:
         directory = default_cache_dir() if cache_dir is _UNSET else cache_dir
         self.cache = CompileCache(directory, self.fingerprint)  # type: ignore[arg-type]
         self.ticker = EpochTicker(self.engine, tick_s)
-        self._linkers: dict[tuple[HostFunction, ...], wasmtime.Linker] = {}
+        self._linkers: dict[tuple[bool, tuple[HostFunction, ...]], wasmtime.Linker] = {}
         self._lock = threading.Lock()
-        self._wasi_only = wasmtime.Linker(self.engine)
-        self._wasi_only.define_wasi()
 
     @property
     def cache_dir(self) -> Path | None:
@@ -79,23 +77,24 @@ class WasmEngine:
         """Compile (or fetch from cache) a core module. Raises ``wasmtime.WasmtimeError`` if invalid."""
         return self.cache.get_or_compile(wasm, self.engine, lambda: wasmtime.Module(self.engine, wasm))
 
-    def linker(self, host_functions: tuple[HostFunction, ...]) -> wasmtime.Linker:
-        """The shared linker for this set of host functions: WASI, our shims, then the host functions."""
-        linker = self._linkers.get(host_functions)
+    def linker(self, key: tuple[bool, tuple[HostFunction, ...]]) -> wasmtime.Linker:
+        """The shared linker for ``(stdio_shims, host_functions)``: WASI, our shims, then the host functions."""
+        linker = self._linkers.get(key)
         if linker is not None:
             return linker
+        stdio_shims, host_functions = key
         with self._lock:
-            linker = self._linkers.get(host_functions)
+            linker = self._linkers.get(key)
             if linker is None:
                 linker = wasmtime.Linker(self.engine)
                 linker.allow_shadowing = True
                 linker.define_wasi()
-                install_wasi_shims(linker, self._wasi_only)
+                install_wasi_shims(linker, stdio=stdio_shims)
                 for hf in host_functions:
                     define_host_function(
                         linker, hf.module, hf.name, hf.params, hf.results, hf.func, memory=hf.memory
                     )
-                self._linkers[host_functions] = linker
+                self._linkers[key] = linker
         return linker
 
 

@@ -260,5 +260,7 @@ def _memory_types(module: wasmtime.Module) -> list[wasmtime.MemoryType]:
 
 
 def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    """wasmtime's multi-line error (message, "Caused by:" chain) folded into one line."""
+    lines = [ln.strip() for ln in str(exc).strip().splitlines()]
+    lines = [ln for ln in lines if ln and ln != "Caused by:"]
+    return "; ".join(ln.lstrip("0123456789: ") for ln in lines) or type(exc).__name__

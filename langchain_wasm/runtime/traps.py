@@ -43,9 +43,10 @@ def trap_kind(exc: BaseException, ctx: CallContext, memory_bytes: int, memory_ca
         return "fuel"
     if code == wasmtime.TrapCode.INTERRUPT:
         return "timeout"
-    # memory.grow past the store limit returns -1 rather than trapping; the guest then typically aborts
-    # (unreachable) or faults. A trap while memory sits within one page of the cap is reported as the cap.
-    if memory_cap and memory_bytes + PAGE > memory_cap:
+    # memory.grow past the store limit returns -1 rather than trapping, and the C API does not say whether a
+    # grow was refused. The guest then typically aborts (unreachable) or faults. A trap while linear memory is
+    # within a quarter of the cap (at least one page) is reported as the cap; the error keeps the trap code.
+    if memory_cap and memory_bytes + max(PAGE, memory_cap // 4) > memory_cap:
         return "memory"
     if code is not None:
         return code.name.lower()

@@ -1,17 +1,18 @@
-"""Host replacements for three WASI preview1 functions, shadowing wasmtime's own on our linkers.
+"""Host replacements for WASI preview1 functions, shadowing wasmtime's own on our linkers.
 
-- ``fd_write`` on fds 1/2: captured into the call's buffers with a hard cap (a breach stops the guest at once,
-  so a flood never reaches memory or disk); other fds go to wasmtime's WASI.
-- ``fd_read`` on fd 0: reads the call's ``stdin`` bytes; other fds go to wasmtime's WASI.
-- ``poll_oneoff``: wasmtime's version blocks in the host and ignores the epoch deadline, so a guest ``sleep``
-  could outlive any timeout. Ours sleeps in Python and stops the guest when the deadline comes first.
+- ``poll_oneoff`` (always): wasmtime's version blocks in the host and ignores the epoch deadline, so a guest
+  ``sleep`` could outlive any timeout. Ours sleeps in Python and stops the guest when the deadline comes first.
+- ``fd_write`` / ``fd_read`` (only for calls without preopened directories, the common case for tools):
+  stdout/stderr are captured into the call's buffers with a hard cap (a breach stops the guest at once, so a
+  flood never reaches memory or disk) and stdin is served from the call's bytes. Without preopens no other fd
+  can exist, so other fds get EBADF. With preopens, wasmtime's own functions stay (they must reach the guest's
+  files, and a host function cannot delegate to them: they need the calling instance's memory) and stdio goes
+  through pipes instead (``stdio_pipes.py``).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-
 import wasmtime
 
 from langchain_wasm.runtime import context
@@ -26,62 +27,56 @@ _CLOCK_REALTIME, _CLOCK_MONOTONIC = 0, 1
 _EVENTTYPE_CLOCK = 0
 _ABSTIME = 1
 
-Delegate = Callable[[GuestMemory, str, tuple[int, ...]], int]
-
 
 def _iovecs(mem: GuestMemory, iovs: int, count: int) -> list[tuple[int, int]]:
     return [(mem.read_u32(iovs + 8 * i), mem.read_u32(iovs + 8 * i + 4)) for i in range(count)]
 
 
-def _make_fd_write(delegate: Delegate) -> Callable[..., int]:
-    def fd_write(mem: GuestMemory, fd: int, iovs: int, iovs_len: int, nwritten: int) -> int:
-        ctx = context.current()
-        if ctx is None or fd not in (1, 2):
-            return delegate(mem, "fd_write", (fd, iovs, iovs_len, nwritten))
-        if not (ctx.stdout_allowed if fd == 1 else ctx.stderr_allowed):
-            return EBADF
-        try:
-            data = b"".join(mem.read(ptr, length) for ptr, length in _iovecs(mem, iovs, iovs_len))
-        except GuestMemoryError:
-            return EFAULT
-        buf, cap = (ctx.stdout, ctx.stdout_cap) if fd == 1 else (ctx.stderr, ctx.stderr_cap)
-        room = cap - len(buf)
-        if len(data) > room:
-            buf += data[: max(room, 0)]
-            ctx.stop_reason = "stdout" if fd == 1 else "stderr"
-            raise HostStop
-        buf += data
-        try:
-            mem.write_u32(nwritten, len(data))
-        except GuestMemoryError:
-            return EFAULT
-        return ESUCCESS
-
-    return fd_write
+def fd_write(mem: GuestMemory, fd: int, iovs: int, iovs_len: int, nwritten: int) -> int:
+    """Capture stdout/stderr with a hard cap."""
+    ctx = context.current()
+    if ctx is None or fd not in (1, 2):
+        return EBADF
+    if not (ctx.stdout_allowed if fd == 1 else ctx.stderr_allowed):
+        return EBADF
+    try:
+        data = b"".join(mem.read(ptr, length) for ptr, length in _iovecs(mem, iovs, iovs_len))
+    except GuestMemoryError:
+        return EFAULT
+    buf, cap = (ctx.stdout, ctx.stdout_cap) if fd == 1 else (ctx.stderr, ctx.stderr_cap)
+    room = cap - len(buf)
+    if len(data) > room:
+        buf += data[: max(room, 0)]
+        ctx.stop_reason = "stdout" if fd == 1 else "stderr"
+        raise HostStop
+    buf += data
+    try:
+        mem.write_u32(nwritten, len(data))
+    except GuestMemoryError:
+        return EFAULT
+    return ESUCCESS
 
 
-def _make_fd_read(delegate: Delegate) -> Callable[..., int]:
-    def fd_read(mem: GuestMemory, fd: int, iovs: int, iovs_len: int, nread: int) -> int:
-        ctx = context.current()
-        if ctx is None or fd != 0:
-            return delegate(mem, "fd_read", (fd, iovs, iovs_len, nread))
-        if not ctx.stdin_allowed:
-            return EBADF
-        total = 0
-        try:
-            for ptr, length in _iovecs(mem, iovs, iovs_len):
-                chunk = ctx.stdin[ctx.stdin_pos : ctx.stdin_pos + length]
-                mem.write(ptr, chunk)
-                ctx.stdin_pos += len(chunk)
-                total += len(chunk)
-                if len(chunk) < length:
-                    break
-            mem.write_u32(nread, total)
-        except GuestMemoryError:
-            return EFAULT
-        return ESUCCESS
-
-    return fd_read
+def fd_read(mem: GuestMemory, fd: int, iovs: int, iovs_len: int, nread: int) -> int:
+    """Serve stdin from the call's bytes."""
+    ctx = context.current()
+    if ctx is None or fd != 0:
+        return EBADF
+    if not ctx.stdin_allowed:
+        return EBADF
+    total = 0
+    try:
+        for ptr, length in _iovecs(mem, iovs, iovs_len):
+            chunk = ctx.stdin[ctx.stdin_pos : ctx.stdin_pos + length]
+            mem.write(ptr, chunk)
+            ctx.stdin_pos += len(chunk)
+            total += len(chunk)
+            if len(chunk) < length:
+                break
+        mem.write_u32(nread, total)
+    except GuestMemoryError:
+        return EFAULT
+    return ESUCCESS
 
 
 def poll_oneoff(mem: GuestMemory, in_ptr: int, out_ptr: int, nsubs: int, nevents_ptr: int) -> int:
@@ -140,16 +135,10 @@ def _event(userdata: bytes, error: int, kind: int, nbytes: int) -> bytes:
     )
 
 
-def install_wasi_shims(linker: wasmtime.Linker, wasi_only: wasmtime.Linker) -> None:
-    """Shadow fd_write, fd_read and poll_oneoff in ``linker``; ``wasi_only`` supplies the originals."""
-
-    def delegate(mem: GuestMemory, name: str, args: tuple[int, ...]) -> int:
-        store = mem.storelike()
-        original = wasi_only.get(store, WASI_MODULE, name)
-        assert isinstance(original, wasmtime.Func)
-        return int(original(store, *args))
-
+def install_wasi_shims(linker: wasmtime.Linker, *, stdio: bool) -> None:
+    """Shadow poll_oneoff in ``linker``, and fd_write/fd_read too when ``stdio`` (calls without preopens)."""
     i32x4 = ("i32", "i32", "i32", "i32")
-    define_host_function(linker, WASI_MODULE, "fd_write", i32x4, ("i32",), _make_fd_write(delegate), memory=True)
-    define_host_function(linker, WASI_MODULE, "fd_read", i32x4, ("i32",), _make_fd_read(delegate), memory=True)
     define_host_function(linker, WASI_MODULE, "poll_oneoff", i32x4, ("i32",), poll_oneoff, memory=True)
+    if stdio:
+        define_host_function(linker, WASI_MODULE, "fd_write", i32x4, ("i32",), fd_write, memory=True)
+        define_host_function(linker, WASI_MODULE, "fd_read", i32x4, ("i32",), fd_read, memory=True)
