@@ -19,13 +19,8 @@ from langchain_wasm.runtime.engine import WasmEngine, default_engine
 from langchain_wasm.runtime.limits import Limits
 from langchain_wasm.runtime.metrics import observe
 from langchain_wasm.runtime.result import CallResult
-from langchain_wasm.runtime.signatures import (
-    ExportInfo,
-    FuncSignature,
-    ImportInfo,
-    describe_exports,
-    describe_imports,
-)
+from langchain_wasm.runtime.binary import read_layout
+from langchain_wasm.runtime.signatures import ExportInfo, FuncSignature, ImportInfo, describe
 from langchain_wasm.runtime.traps import PAGE
 
 __all__ = ["WasmModule", "DEFAULT_LIMITS"]
@@ -57,18 +52,19 @@ class WasmModule:
             r.exit_code, r.stdout, r.metrics.fuel_used
     """
 
-    def __init__(self, module: wasmtime.Module, *, engine: WasmEngine, name: str, sha256: str) -> None:
+    def __init__(self, module: wasmtime.Module, wasm: bytes, *, engine: WasmEngine, name: str) -> None:
         self._module = module
         self.engine = engine
         self.name = name
-        self.sha256 = sha256
-        self._exports = describe_exports(module)
-        self._imports = describe_imports(module)
+        self.sha256 = hashlib.sha256(wasm).hexdigest()
+        try:
+            layout = read_layout(wasm)
+        except (ValueError, IndexError) as exc:
+            raise WasmLoadError(f"{name}: cannot read the module's sections: {exc}") from exc
+        self._exports, self._imports = describe(layout)
         self._memory_export = next((e.name.encode() for e in self._exports.values() if e.kind == "memory"), None)
         self._needs_wasi = any(i.module == WASI_MODULE for i in self._imports)
-        self._min_memory = sum(
-            imp_or_exp.limits.min * PAGE for imp_or_exp in _memory_types(module)
-        )
+        self._min_memory = sum(layout.memory_min_pages) * PAGE
         self._pres: dict[Any, wasmtime.InstancePre] = {}
         self._lock = threading.Lock()
 
@@ -89,7 +85,7 @@ class WasmModule:
             module = engine.compile(data)
         except wasmtime.WasmtimeError as exc:
             raise WasmLoadError(f"{name}: invalid WebAssembly module: {_first_line(exc)}") from exc
-        return cls(module, engine=engine, name=name, sha256=hashlib.sha256(data).hexdigest())
+        return cls(module, data, engine=engine, name=name)
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str], *, engine: WasmEngine | None = None,
@@ -252,11 +248,6 @@ class WasmModule:
     def __repr__(self) -> str:
         funcs = [n for n, e in self._exports.items() if e.kind == "func"]
         return f"WasmModule(name={self.name!r}, exports={funcs}, imports={len(self._imports)})"
-
-
-def _memory_types(module: wasmtime.Module) -> list[wasmtime.MemoryType]:
-    types = [e.type for e in module.exports if isinstance(e.type, wasmtime.MemoryType)]
-    return types[:1]
 
 
 def _first_line(exc: BaseException) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-import wasmtime
+from langchain_wasm.runtime.binary import ModuleLayout
 
-__all__ = ["ExportInfo", "FuncSignature", "ImportInfo", "describe_exports", "describe_imports"]
+__all__ = ["ExportInfo", "FuncSignature", "ImportInfo", "describe"]
 
 ExternKind = Literal["func", "memory", "table", "global", "tag", "unknown"]
 
@@ -46,29 +46,21 @@ class ImportInfo:
         return f"{self.module}::{self.name}"
 
 
-def _kind(ty: object) -> tuple[ExternKind, FuncSignature | None]:
-    if isinstance(ty, wasmtime.FuncType):
-        return "func", FuncSignature(tuple(str(p) for p in ty.params), tuple(str(r) for r in ty.results))
-    if isinstance(ty, wasmtime.MemoryType):
-        return "memory", None
-    if isinstance(ty, wasmtime.TableType):
-        return "table", None
-    if isinstance(ty, wasmtime.GlobalType):
-        return "global", None
-    return "unknown", None
+def describe(layout: ModuleLayout) -> tuple[dict[str, ExportInfo], tuple[ImportInfo, ...]]:
+    """Exports and imports of a module read from its binary layout (see ``binary.py`` for why)."""
 
+    def sig(type_index: int | None) -> FuncSignature | None:
+        found = layout.func_signature(type_index)
+        return FuncSignature(*found) if found is not None else None
 
-def describe_exports(module: wasmtime.Module) -> dict[str, ExportInfo]:
-    out: dict[str, ExportInfo] = {}
-    for exp in module.exports:
-        kind, sig = _kind(exp.type)
-        out[exp.name] = ExportInfo(exp.name, kind, sig)
-    return out
-
-
-def describe_imports(module: wasmtime.Module) -> tuple[ImportInfo, ...]:
-    out = []
-    for imp in module.imports:
-        kind, sig = _kind(imp.type)
-        out.append(ImportInfo(imp.module, imp.name or "", kind, sig))
-    return tuple(out)
+    imports = tuple(
+        ImportInfo(module, name, kind, sig(t) if kind == "func" else None)  # type: ignore[arg-type]
+        for module, name, kind, t in layout.imports
+    )
+    exports: dict[str, ExportInfo] = {}
+    for name, kind, index in layout.exports:
+        signature = None
+        if kind == "func" and 0 <= index < len(layout.func_types):
+            signature = sig(layout.func_types[index])
+        exports[name] = ExportInfo(name, kind, signature)  # type: ignore[arg-type]
+    return exports, imports

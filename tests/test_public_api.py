@@ -1,0 +1,65 @@
+"""The public surface is pinned: changing it must be a deliberate edit of this list."""
+
+from __future__ import annotations
+
+import langchain_wasm
+import langchain_wasm.errors
+
+EXPECTED = [
+    "WasmModule",
+    "WasmEngine",
+    "default_engine",
+    "Limits",
+    "Capabilities",
+    "Preopen",
+    "HostFunction",
+    "GuestMemory",
+    "CallResult",
+    "CallMetrics",
+    "ExportInfo",
+    "FuncSignature",
+    "ImportInfo",
+    "MetricsSink",
+    "PrometheusSink",
+    "set_metrics_sink",
+]
+
+EXPECTED_ERRORS = [
+    "LangChainWasmError",
+    "WasmLoadError",
+    "WasmCapabilityError",
+    "WasmCallError",
+    "WasmArgumentError",
+    "WasmTrapError",
+    "WasmLimitError",
+    "WasmTimeoutError",
+    "WasmFuelExhaustedError",
+    "WasmMemoryLimitError",
+    "WasmOutputLimitError",
+    "WasmExitError",
+    "WasmHostFunctionError",
+]
+
+
+def test_all_is_pinned():
+    assert langchain_wasm.__all__ == EXPECTED
+    assert all(hasattr(langchain_wasm, name) for name in EXPECTED)
+
+
+def test_errors_are_pinned_and_share_one_base():
+    assert langchain_wasm.errors.__all__ == EXPECTED_ERRORS
+    for name in EXPECTED_ERRORS:
+        assert issubclass(getattr(langchain_wasm.errors, name), langchain_wasm.errors.LangChainWasmError)
+
+
+def test_runtime_does_not_import_langchain():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, langchain_wasm.runtime; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('langchain_core', 'langgraph', 'langchain')]; "
+        "print(bad)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
