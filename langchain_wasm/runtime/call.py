@@ -35,12 +35,27 @@ _NO_DEADLINE = 2**62
 
 @dataclass(frozen=True, slots=True)
 class Invocation:
-    """What to run in the fresh instance: an export with raw params, or a WASI command (``export=None``)."""
+    """What to run in the fresh instance: an export with raw params (``command=True`` for ``_start``)."""
 
     export: str
     signature: FuncSignature | None = None
     raw_params: ctypes.Array[Any] | None = None
     command: bool = False
+
+    @property
+    def name(self) -> bytes:
+        return self.export.encode()
+
+    @property
+    def nparams(self) -> int:
+        return len(self.raw_params) if self.raw_params is not None else 0
+
+    @property
+    def nresults(self) -> int:
+        return len(self.signature.results) if self.signature is not None else 0
+
+    def results_type(self) -> ctypes.Array[Any]:
+        return (ffi.wasmtime_val_t * self.nresults)()
 
 
 def _wasi_config(caps: Capabilities, program: str, argv: Sequence[str]) -> wasmtime.WasiConfig:
@@ -72,6 +87,21 @@ def _memory_size(cctx: Any, instance: Any, memory_export: bytes | None) -> int:
     return int(ffi.wasmtime_memory_data_size(cctx, ctypes.byref(item.of.memory)))
 
 
+def _new_store(engine: wasmtime.Engine) -> wasmtime.Store:
+    """``wasmtime.Store(engine)`` without its per-call ctypes type construction (hot path)."""
+    store: wasmtime.Store = wasmtime.Store.__new__(wasmtime.Store)
+    store._set_ptr(ffi.wasmtime_store_new(engine.ptr(), None, _NO_FINALIZER))
+    store._Store__context = ffi.wasmtime_store_context(store.ptr())  # type: ignore[attr-defined]
+    store.engine = engine
+    return store
+
+
+#: The context of calls into modules with no imports: no host function can run, so nothing ever writes to it.
+_QUIET = CallContext()
+_NO_FINALIZER = ctypes.cast(0, ctypes.CFUNCTYPE(None, ctypes.c_void_p))
+_TrapPtr = ctypes.POINTER(ffi.wasm_trap_t)
+
+
 def execute(
     engine: WasmEngine,
     pre: wasmtime.InstancePre,
@@ -80,14 +110,20 @@ def execute(
     module_name: str,
     memory_export: bytes | None,
     needs_wasi: bool,
+    needs_host: bool,
     limits: Limits,
     caps: Capabilities,
     stdin: bytes = b"",
     argv: Sequence[str] = (),
 ) -> CallResult:
-    """Run ``inv`` in a fresh instance of ``pre`` under ``limits`` and ``caps``; map every failure."""
+    """Run ``inv`` in a fresh instance of ``pre`` under ``limits`` and ``caps``; map every failure.
+
+    ``needs_host`` says whether the module imports anything; a module that does not cannot reach a host
+    function, so it gets no call context (the common tiny-tool case stays cheap).
+    """
     t0 = time.perf_counter()
-    store = wasmtime.Store(engine.engine)
+    store = _new_store(engine.engine)
+    cctx = store._context()
     store.set_limits(limits.memory_bytes, limits.table_elements, limits.instances, limits.tables, limits.memories)
     fuel = limits.fuel if limits.fuel is not None else _UNLIMITED_FUEL
     store.set_fuel(fuel)
@@ -104,7 +140,7 @@ def execute(
                 stderr_cap=limits.stderr_bytes if caps.stderr else None,
             )
         store.set_wasi(cfg)
-    ctx = CallContext(
+    ctx = _QUIET if not needs_host else CallContext(
         stdin=bytes(stdin),
         stdin_allowed=caps.stdin,
         stdout_allowed=caps.stdout,
@@ -113,7 +149,6 @@ def execute(
         stderr_cap=limits.stderr_bytes,
         deadline=time.monotonic() + timeout if timeout is not None else None,
     )
-    cctx = store._context()
     instance = ffi.wasmtime_instance_t()
     instantiated = False
     value: Any = None
@@ -121,45 +156,44 @@ def execute(
     failure: BaseException | None = None
     if timeout is not None:
         engine.ticker.acquire()
+    prev = context.swap(ctx) if needs_host else None
     try:
-        with context.activate(ctx):
-            trap = ctypes.POINTER(ffi.wasm_trap_t)()
-            error = ffi.wasmtime_instance_pre_instantiate(pre.ptr(), cctx, ctypes.byref(instance),
-                                                          ctypes.byref(trap))
-            _raise_from(error, trap)
-            instantiated = True
-            item = ffi.wasmtime_extern_t()
-            name = inv.export.encode()
-            if not ffi.wasmtime_instance_export_get(cctx, ctypes.byref(instance), name, len(name),
-                                                    ctypes.byref(item)):
-                raise LookupError(f"export {inv.export!r} vanished")  # checked at prepare time
-            params = inv.raw_params
-            nparams = len(params) if params is not None else 0
-            nresults = len(inv.signature.results) if inv.signature is not None else 0
-            results = (ffi.wasmtime_val_t * nresults)()
-            trap = ctypes.POINTER(ffi.wasm_trap_t)()
-            error = ffi.wasmtime_func_call(cctx, ctypes.byref(item.of.func), params, nparams, results, nresults,
-                                           ctypes.byref(trap))
-            _raise_from(error, trap)
-            if inv.signature is not None:
-                value = from_raw_results(inv.signature, results)
+        trap = _TrapPtr()
+        error = ffi.wasmtime_instance_pre_instantiate(pre.ptr(), cctx, ctypes.byref(instance), ctypes.byref(trap))
+        _raise_from(error, trap)
+        instantiated = True
+        item = ffi.wasmtime_extern_t()
+        name = inv.name
+        if not ffi.wasmtime_instance_export_get(cctx, ctypes.byref(instance), name, len(name), ctypes.byref(item)):
+            raise LookupError(f"export {inv.export!r} vanished")  # checked at prepare time
+        params = inv.raw_params
+        results = inv.results_type()
+        error = ffi.wasmtime_func_call(cctx, ctypes.byref(item.of.func), params, inv.nparams, results,
+                                       inv.nresults, ctypes.byref(trap))
+        _raise_from(error, trap)
+        if inv.signature is not None:
+            value = from_raw_results(inv.signature, results)
     except wasmtime.ExitTrap as exc:
         exit_code = exc.code
     except (wasmtime.Trap, wasmtime.WasmtimeError) as exc:
         failure = exc
     finally:
+        if needs_host:
+            context.swap(prev)
         if timeout is not None:
             engine.ticker.release()
     memory = _memory_size(cctx, instance, memory_export) if instantiated else 0
-    remaining = store.get_fuel()
+    remaining = ctypes.c_uint64(0)
+    ffi.wasmtime_context_get_fuel(cctx, ctypes.byref(remaining))
     store.close()
-    _collect_pumps(ctx, pumps)
+    if pumps[0] is not None or pumps[1] is not None:
+        _collect_pumps(ctx, pumps)
     wall = time.perf_counter() - t0
     if failure is None and ctx.stop_reason is not None:  # an output pump overflowed during a clean run
         failure = RuntimeError(ctx.stop_reason)
     kind = trap_kind(failure, ctx, memory, limits.memory_bytes) if failure is not None else None
     metrics = CallMetrics(
-        fuel_used=fuel - remaining,
+        fuel_used=fuel - remaining.value,
         wall_s=wall,
         memory_peak_bytes=memory,
         stdout_bytes=len(ctx.stdout),

@@ -9,28 +9,42 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
 
-__all__ = ["CallContext", "current", "activate"]
+__all__ = ["CallContext", "current", "activate", "swap"]
 
 
-@dataclass(slots=True)
 class CallContext:
     """Buffers, caps and the deadline of the call running on this thread."""
 
-    stdin: bytes = b""
-    stdin_pos: int = 0
-    stdin_allowed: bool = True
-    stdout_allowed: bool = True
-    stderr_allowed: bool = True
-    stdout_cap: int = 0
-    stderr_cap: int = 0
-    stdout: bytearray = field(default_factory=bytearray)
-    stderr: bytearray = field(default_factory=bytearray)
-    deadline: float | None = None  # time.monotonic() value
-    #: why the host stopped the guest from inside a host function: "timeout", "stdout", "stderr", "host".
-    stop_reason: str | None = None
-    host_error: BaseException | None = None
+    __slots__ = (
+        "deadline", "host_error", "stderr", "stderr_allowed", "stderr_cap", "stdin", "stdin_allowed",
+        "stdin_pos", "stdout", "stdout_allowed", "stdout_cap", "stop_reason",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        *,
+        stdin: bytes = b"",
+        stdin_allowed: bool = True,
+        stdout_allowed: bool = True,
+        stderr_allowed: bool = True,
+        stdout_cap: int = 0,
+        stderr_cap: int = 0,
+        deadline: float | None = None,
+    ) -> None:
+        self.stdin = stdin
+        self.stdin_pos = 0
+        self.stdin_allowed = stdin_allowed
+        self.stdout_allowed = stdout_allowed
+        self.stderr_allowed = stderr_allowed
+        self.stdout_cap = stdout_cap
+        self.stderr_cap = stderr_cap
+        self.stdout = bytearray()
+        self.stderr = bytearray()
+        self.deadline = deadline  # a time.monotonic() value
+        #: why the host stopped the guest from inside a host function: "timeout", "stdout", "stderr", "host".
+        self.stop_reason: str | None = None
+        self.host_error: BaseException | None = None
 
     def remaining(self) -> float | None:
         """Seconds until the deadline (never negative), or None without a deadline."""
@@ -45,6 +59,13 @@ _local = threading.local()
 def current() -> CallContext | None:
     """The call running on this thread, if any."""
     return getattr(_local, "ctx", None)
+
+
+def swap(ctx: CallContext | None) -> CallContext | None:
+    """Make ``ctx`` current on this thread and return the previous one (the hot path's ``activate``)."""
+    prev = getattr(_local, "ctx", None)
+    _local.ctx = ctx
+    return prev
 
 
 class activate:  # noqa: N801 - used like a function in a with-statement

@@ -59,11 +59,13 @@ def to_raw_params(export: str, sig: FuncSignature, args: Sequence[Any]) -> ctype
             f"export {export!r} takes {len(sig.params)} argument(s) {sig}, got {len(args)}"
         )
     raw = (ffi.wasmtime_val_t * len(args))()
-    for i, (kind, value) in enumerate(zip(sig.params, args, strict=True)):
-        number = _convert(export, i, kind, value)
+    for i, kind in enumerate(sig.params):
+        value = args[i]
+        if type(value) is not int or kind != "i32" or not -2147483648 <= value <= 2147483647:
+            value = _convert(export, i, kind, value)  # the general path; i32 ints above are the common case
         slot = raw[i]
         slot.kind = KIND_CODES[kind]
-        setattr(slot.of, kind, number)
+        setattr(slot.of, kind, value)
     return raw
 
 

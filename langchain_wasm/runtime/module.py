@@ -66,6 +66,8 @@ class WasmModule:
         self._needs_wasi = any(i.module == WASI_MODULE for i in self._imports)
         self._min_memory = sum(layout.memory_min_pages) * PAGE
         self._pres: dict[Any, wasmtime.InstancePre] = {}
+        self._checked: dict[int, Capabilities] = {}
+        self._callable: dict[str, FuncSignature] = {}
         self._lock = threading.Lock()
 
     # -- loading -------------------------------------------------------------------------------------------
@@ -169,7 +171,11 @@ class WasmModule:
                     )
 
     def _prepare(self, caps: Capabilities, limits: Limits) -> wasmtime.InstancePre:
-        self.check(caps)
+        if self._checked.get(id(caps)) is not caps:  # capabilities are immutable: check each object once
+            self.check(caps)
+            if len(self._checked) > 256:
+                self._checked.clear()
+            self._checked[id(caps)] = caps
         if self._min_memory > limits.memory_bytes:
             raise WasmMemoryLimitError(
                 f"module {self.name!r} needs at least {self._min_memory} bytes of linear memory at start, "
@@ -202,8 +208,11 @@ class WasmModule:
         """
         limits = limits or DEFAULT_LIMITS
         caps = capabilities or _NO_CAPS
-        sig = self.signature(export)
-        check_callable(export, sig)
+        sig = self._callable.get(export)
+        if sig is None:
+            sig = self.signature(export)
+            check_callable(export, sig)
+            self._callable[export] = sig
         raw = to_raw_params(export, sig, args)
         pre = self._prepare(caps, limits)
         return self._execute(pre, Invocation(export, sig, raw), limits, caps)
@@ -238,7 +247,7 @@ class WasmModule:
                  stdin: bytes = b"", argv: Sequence[str] = ()) -> CallResult:
         try:
             result = execute(self.engine, pre, inv, module_name=self.name, memory_export=self._memory_export,
-                             needs_wasi=self._needs_wasi, limits=limits, caps=caps, stdin=stdin, argv=argv)
+                             needs_wasi=self._needs_wasi, needs_host=bool(self._imports), limits=limits, caps=caps, stdin=stdin, argv=argv)
         except Exception as exc:
             observe(self.name, getattr(exc, "metrics", None))
             raise

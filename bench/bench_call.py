@@ -1,0 +1,120 @@
+"""Per-call cost of a fresh isolated instance calling a tiny export, against raw wasmtime-py in the same run.
+
+Both sides do the same minimal work per call: a new Store with store limits, fuel and an epoch deadline,
+instantiate a pre-linked module, look up the export, call it, read the fuel left. "raw high-level" is what most wasmtime-py code writes;
+"raw minimum" is the fastest wasmtime-py path we know (C API through its ffi, no wrappers). Ours adds limits,
+capability checks, argument range checks, metrics and error mapping on top. Ratios are ours / raw.
+
+    python bench/bench_call.py [--calls N] [--rounds R]
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import gc
+import os
+import platform
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+
+os.environ.setdefault("LANGCHAIN_WASM_CACHE_DIR", tempfile.mkdtemp(prefix="lcw-bench-"))
+
+import wasmtime  # noqa: E402
+from wasmtime import _ffi as ffi  # noqa: E402
+
+from langchain_wasm import Limits, WasmModule  # noqa: E402
+
+ADD = '(module (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))'
+
+
+def _samples(fn: Callable[[], object], calls: int) -> list[float]:
+    for _ in range(200):
+        fn()
+    out = []
+    gc.disable()
+    try:
+        for _ in range(calls):
+            t0 = time.perf_counter_ns()
+            fn()
+            out.append((time.perf_counter_ns() - t0) / 1000)
+    finally:
+        gc.enable()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--calls", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+
+    mod = WasmModule.from_wat(ADD)
+    limits = Limits(timeout_s=1.0, fuel=1_000_000)
+
+    def ours() -> object:
+        return mod.call("add", 1, 2, limits=limits).value
+
+    # Raw wasmtime-py on an engine with the same configuration.
+    engine = mod.engine.engine
+    linker = wasmtime.Linker(engine)
+    pre = linker.instantiate_pre(wasmtime.Module(engine, ADD))
+
+    def raw_high_level() -> object:
+        store = wasmtime.Store(engine)
+        store.set_limits(limits.memory_bytes, limits.table_elements, limits.instances, limits.tables,
+                         limits.memories)
+        store.set_fuel(1_000_000)
+        store.set_epoch_deadline(200)
+        inst = pre.instantiate(store)
+        value = inst.exports(store)["add"](store, 1, 2)
+        store.get_fuel()
+        return value
+
+    name = b"add"
+
+    def raw_minimum() -> object:
+        store = wasmtime.Store(engine)
+        store.set_limits(limits.memory_bytes, limits.table_elements, limits.instances, limits.tables,
+                         limits.memories)
+        store.set_fuel(1_000_000)
+        store.set_epoch_deadline(200)
+        cctx = store._context()
+        inst = ffi.wasmtime_instance_t()
+        trap = ctypes.POINTER(ffi.wasm_trap_t)()
+        ffi.wasmtime_instance_pre_instantiate(pre.ptr(), cctx, ctypes.byref(inst), ctypes.byref(trap))
+        item = ffi.wasmtime_extern_t()
+        ffi.wasmtime_instance_export_get(cctx, ctypes.byref(inst), name, 3, ctypes.byref(item))
+        params = (ffi.wasmtime_val_t * 2)()
+        for i, v in enumerate((1, 2)):
+            params[i].kind = ffi.WASMTIME_I32.value
+            params[i].of.i32 = v
+        results = (ffi.wasmtime_val_t * 1)()
+        ffi.wasmtime_func_call(cctx, ctypes.byref(item.of.func), params, 2, results, 1, ctypes.byref(trap))
+        fuel = ctypes.c_uint64(0)
+        ffi.wasmtime_context_get_fuel(cctx, ctypes.byref(fuel))
+        return results[0].of.i32
+
+    assert ours() == raw_high_level() == raw_minimum() == 3
+    print(f"# per-call cost, fresh store + instance + call of add(1, 2); {args.calls} calls x {args.rounds} rounds")
+    print(f"# {platform.python_implementation()} {platform.python_version()}, wasmtime-py "
+          f"{mod.engine.fingerprint}, {os.cpu_count()} cpus, {time.strftime('%Y-%m-%d')}")
+    p50: dict[str, list[float]] = {"ours": [], "raw_minimum": [], "raw_high_level": []}
+    p95: dict[str, list[float]] = {"ours": [], "raw_minimum": [], "raw_high_level": []}
+    for _ in range(args.rounds):  # interleaved rounds so machine noise hits every side alike
+        for label, fn in (("raw_minimum", raw_minimum), ("ours", ours), ("raw_high_level", raw_high_level)):
+            s = sorted(_samples(fn, args.calls))
+            p50[label].append(statistics.median(s))
+            p95[label].append(s[int(len(s) * 0.95)])
+    print(f"{'variant':<16}{'p50 us':>10}{'p95 us':>10}")
+    for label in ("raw_minimum", "ours", "raw_high_level"):
+        print(f"{label:<16}{min(p50[label]):>10.1f}{min(p95[label]):>10.1f}")
+    ratio_min = min(p50["ours"]) / min(p50["raw_minimum"])
+    ratio_hl = min(p50["ours"]) / min(p50["raw_high_level"])
+    print(f"ratio ours/raw_minimum p50: {ratio_min:.2f}x   ours/raw_high_level p50: {ratio_hl:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
