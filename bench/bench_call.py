@@ -1,9 +1,10 @@
 """Per-call cost of a fresh isolated instance calling a tiny export, against raw wasmtime-py in the same run.
 
 Both sides do the same minimal work per call: a new Store with store limits, fuel and an epoch deadline,
-instantiate a pre-linked module, look up the export, call it, read the fuel left. "raw high-level" is what most wasmtime-py code writes;
-"raw minimum" is the fastest wasmtime-py path we know (C API through its ffi, no wrappers). Ours adds limits,
-capability checks, argument range checks, metrics and error mapping on top. Ratios are ours / raw.
+instantiate a pre-linked module, look up the export, call it, read the fuel left. "raw high-level" is what most
+wasmtime-py code writes; "raw minimum" is the fastest wasmtime-py path we know (C API through its ffi, no
+wrappers). Ours adds capability checks, argument range checks, metrics and error mapping on top.
+Ratios are ours / raw.
 
     python bench/bench_call.py [--calls N] [--rounds R]
 """
@@ -22,10 +23,10 @@ from collections.abc import Callable
 
 os.environ.setdefault("LANGCHAIN_WASM_CACHE_DIR", tempfile.mkdtemp(prefix="lcw-bench-"))
 
-import wasmtime  # noqa: E402
-from wasmtime import _ffi as ffi  # noqa: E402
+import wasmtime
+from wasmtime import _ffi as ffi
 
-from langchain_wasm import Limits, WasmModule  # noqa: E402
+from langchain_wasm import Limits, WasmModule
 
 ADD = '(module (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))'
 
@@ -64,8 +65,7 @@ def main() -> None:
 
     def raw_high_level() -> object:
         store = wasmtime.Store(engine)
-        store.set_limits(limits.memory_bytes, limits.table_elements, limits.instances, limits.tables,
-                         limits.memories)
+        store.set_limits(limits.memory_bytes, limits.table_elements, limits.instances, limits.tables, limits.memories)
         store.set_fuel(1_000_000)
         store.set_epoch_deadline(200)
         inst = pre.instantiate(store)
@@ -77,8 +77,7 @@ def main() -> None:
 
     def raw_minimum() -> object:
         store = wasmtime.Store(engine)
-        store.set_limits(limits.memory_bytes, limits.table_elements, limits.instances, limits.tables,
-                         limits.memories)
+        store.set_limits(limits.memory_bytes, limits.table_elements, limits.instances, limits.tables, limits.memories)
         store.set_fuel(1_000_000)
         store.set_epoch_deadline(200)
         cctx = store._context()
@@ -99,8 +98,10 @@ def main() -> None:
 
     assert ours() == raw_high_level() == raw_minimum() == 3
     print(f"# per-call cost, fresh store + instance + call of add(1, 2); {args.calls} calls x {args.rounds} rounds")
-    print(f"# {platform.python_implementation()} {platform.python_version()}, wasmtime-py "
-          f"{mod.engine.fingerprint}, {os.cpu_count()} cpus, {time.strftime('%Y-%m-%d')}")
+    print(
+        f"# {platform.python_implementation()} {platform.python_version()}, wasmtime-py "
+        f"{mod.engine.fingerprint}, {os.cpu_count()} cpus, {time.strftime('%Y-%m-%d')}"
+    )
     p50: dict[str, list[float]] = {"ours": [], "raw_minimum": [], "raw_high_level": []}
     p95: dict[str, list[float]] = {"ours": [], "raw_minimum": [], "raw_high_level": []}
     for _ in range(args.rounds):  # interleaved rounds so machine noise hits every side alike

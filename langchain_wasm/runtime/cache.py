@@ -72,7 +72,9 @@ class CompileCache:
                 raise PermissionError(f"{directory} is not writable")
         except OSError as exc:
             warnings.warn(
-                f"langchain-wasm: compile cache disabled, using memory only ({exc})", RuntimeWarning, stacklevel=3
+                f"langchain-wasm: compile cache disabled, using memory only ({exc})",
+                RuntimeWarning,
+                stacklevel=3,
             )
             return None
         return directory

@@ -81,8 +81,9 @@ def _memory_size(cctx: Any, instance: Any, memory_export: bytes | None) -> int:
     if memory_export is None:
         return 0
     item = ffi.wasmtime_extern_t()
-    if not ffi.wasmtime_instance_export_get(cctx, ctypes.byref(instance), memory_export, len(memory_export),
-                                            ctypes.byref(item)):
+    if not ffi.wasmtime_instance_export_get(
+        cctx, ctypes.byref(instance), memory_export, len(memory_export), ctypes.byref(item)
+    ):
         return 0
     return int(ffi.wasmtime_memory_data_size(cctx, ctypes.byref(item.of.memory)))
 
@@ -140,14 +141,18 @@ def execute(
                 stderr_cap=limits.stderr_bytes if caps.stderr else None,
             )
         store.set_wasi(cfg)
-    ctx = _QUIET if not needs_host else CallContext(
-        stdin=bytes(stdin),
-        stdin_allowed=caps.stdin,
-        stdout_allowed=caps.stdout,
-        stderr_allowed=caps.stderr,
-        stdout_cap=limits.stdout_bytes,
-        stderr_cap=limits.stderr_bytes,
-        deadline=time.monotonic() + timeout if timeout is not None else None,
+    ctx = (
+        _QUIET
+        if not needs_host
+        else CallContext(
+            stdin=bytes(stdin),
+            stdin_allowed=caps.stdin,
+            stdout_allowed=caps.stdout,
+            stderr_allowed=caps.stderr,
+            stdout_cap=limits.stdout_bytes,
+            stderr_cap=limits.stderr_bytes,
+            deadline=time.monotonic() + timeout if timeout is not None else None,
+        )
     )
     instance = ffi.wasmtime_instance_t()
     instantiated = False
@@ -168,8 +173,9 @@ def execute(
             raise LookupError(f"export {inv.export!r} vanished")  # checked at prepare time
         params = inv.raw_params
         results = inv.results_type()
-        error = ffi.wasmtime_func_call(cctx, ctypes.byref(item.of.func), params, inv.nparams, results,
-                                       inv.nresults, ctypes.byref(trap))
+        error = ffi.wasmtime_func_call(
+            cctx, ctypes.byref(item.of.func), params, inv.nparams, results, inv.nresults, ctypes.byref(trap)
+        )
         _raise_from(error, trap)
         if inv.signature is not None:
             value = from_raw_results(inv.signature, results)
@@ -207,8 +213,11 @@ def execute(
     result = CallResult(value, exit_code, bytes(ctx.stdout), bytes(ctx.stderr), metrics)
     if exit_code and not inv.command:
         raise WasmExitError(
-            f"guest called exit({exit_code}) during {inv.export!r}", exit_code=exit_code, metrics=metrics,
-            stdout=result.stdout, stderr=result.stderr,
+            f"guest called exit({exit_code}) during {inv.export!r}",
+            exit_code=exit_code,
+            metrics=metrics,
+            stdout=result.stdout,
+            stderr=result.stderr,
         )
     return result
 
@@ -232,5 +241,3 @@ def _limits_desc(limits: Limits) -> dict[str, object]:
         "stdout_bytes": limits.stdout_bytes,
         "stderr_bytes": limits.stderr_bytes,
     }
-
-

@@ -55,16 +55,14 @@ def _convert(export: str, index: int, kind: str, value: Any) -> int | float:
 def to_raw_params(export: str, sig: FuncSignature, args: Sequence[Any]) -> ctypes.Array[Any]:
     """Convert ``args`` for ``sig`` into a ``wasmtime_val_t`` array, or raise ``WasmArgumentError``."""
     if len(args) != len(sig.params):
-        raise WasmArgumentError(
-            f"export {export!r} takes {len(sig.params)} argument(s) {sig}, got {len(args)}"
-        )
+        raise WasmArgumentError(f"export {export!r} takes {len(sig.params)} argument(s) {sig}, got {len(args)}")
     raw = (ffi.wasmtime_val_t * len(args))()
     for i, kind in enumerate(sig.params):
         value = args[i]
         if type(value) is not int or kind != "i32" or not -2147483648 <= value <= 2147483647:
             value = _convert(export, i, kind, value)  # the general path; i32 ints above are the common case
         slot = raw[i]
-        slot.kind = KIND_CODES[kind]
+        slot.kind = KIND_CODES[kind]  # type: ignore[assignment]  # ctypes field accepts an int
         setattr(slot.of, kind, value)
     return raw
 

@@ -40,7 +40,7 @@ class WasmEngine:
     def __init__(
         self,
         *,
-        cache_dir: str | os.PathLike[str] | None | object = _UNSET,
+        cache_dir: str | os.PathLike[str] | object | None = _UNSET,
         tick_s: float = 0.005,
         max_wasm_stack: int = 512 * 1024,
     ) -> None:
@@ -91,9 +91,7 @@ class WasmEngine:
                 linker.define_wasi()
                 install_wasi_shims(linker, stdio=stdio_shims)
                 for hf in host_functions:
-                    define_host_function(
-                        linker, hf.module, hf.name, hf.params, hf.results, hf.func, memory=hf.memory
-                    )
+                    define_host_function(linker, hf.module, hf.name, hf.params, hf.results, hf.func, memory=hf.memory)
                 self._linkers[key] = linker
         return linker
 

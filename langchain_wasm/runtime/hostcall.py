@@ -54,8 +54,10 @@ class GuestMemory:
     def __init__(self, caller: Any) -> None:
         item = ffi.wasmtime_extern_t()
         name = b"memory"
-        if not ffi.wasmtime_caller_export_get(caller, ctypes.create_string_buffer(name), len(name),
-                                              ctypes.byref(item)) or item.kind != ffi.WASMTIME_EXTERN_MEMORY.value:
+        if (
+            not ffi.wasmtime_caller_export_get(caller, ctypes.create_string_buffer(name), len(name), ctypes.byref(item))
+            or int(item.kind) != ffi.WASMTIME_EXTERN_MEMORY.value
+        ):
             raise GuestMemoryError("the calling module exports no linear memory named 'memory'")
         ctx = ffi.wasmtime_caller_context(caller)
         mem = item.of.memory
@@ -96,10 +98,6 @@ class GuestMemory:
     def write_u64(self, ptr: int, value: int) -> None:
         self.write(ptr, (value & 0xFFFFFFFFFFFFFFFF).to_bytes(8, "little"))
 
-    def storelike(self) -> wasmtime.Storelike:
-        """A store handle for the caller, to call other functions (e.g. the original WASI) from the host."""
-        return wasmtime._func.Caller(self._caller)
-
 
 @dataclass(frozen=True, slots=True)
 class _Entry:
@@ -120,8 +118,7 @@ def _trap(message: str) -> int:
     return ctypes.cast(trap, ctypes.c_void_p).value or 0
 
 
-@ffi.wasmtime_func_callback_t  # type: ignore[misc]
-def _trampoline(env: int | None, caller: Any, params: Any, nparams: int, results: Any, nresults: int) -> int:
+def _dispatch(env: int | None, caller: Any, params: Any, nparams: int, results: Any, nresults: int) -> int:
     entry = _REGISTRY.get(env or 0)
     if entry is None:
         return _trap("langchain-wasm: unknown host function")
@@ -168,10 +165,14 @@ def _wrap(value: int, bits: int) -> int:
     return value - (1 << bits) if value >> (bits - 1) else value
 
 
-@ctypes.CFUNCTYPE(None, ctypes.c_void_p)
-def _finalize(env: int | None) -> None:
+def _forget(env: int | None) -> None:
     with _REGISTRY_LOCK:
         _REGISTRY.pop(env or 0, None)
+
+
+# The C callbacks; module-level so they live as long as any linker that points at them.
+_trampoline = ffi.wasmtime_func_callback_t(_dispatch)
+_finalize = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(_forget)
 
 
 def define_host_function(

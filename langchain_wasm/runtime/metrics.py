@@ -6,6 +6,7 @@ histograms, and traps by kind, all labelled by module.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any, Protocol
 
 from langchain_wasm.runtime.result import CallMetrics
@@ -38,10 +39,8 @@ def observe(module: str, metrics: CallMetrics | None) -> None:
     sink = _sink
     if sink is None or metrics is None:
         return
-    try:
+    with contextlib.suppress(Exception):  # monitoring must not change the outcome of a call
         sink.record(module, metrics)
-    except Exception:  # noqa: S110 - monitoring must not change the outcome of a call
-        pass
 
 
 class PrometheusSink:
@@ -56,23 +55,34 @@ class PrometheusSink:
         try:
             import prometheus_client as prom
         except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ImportError("PrometheusSink needs prometheus-client: pip install 'langchain-wasm[prometheus]'") from exc
+            raise ImportError(
+                "PrometheusSink needs prometheus-client: pip install 'langchain-wasm[prometheus]'"
+            ) from exc
         kw: dict[str, Any] = {"namespace": namespace}
         if registry is not None:
             kw["registry"] = registry
         self.calls = prom.Counter("calls", "Wasm calls by module and outcome", ["module", "outcome"], **kw)
         self.traps = prom.Counter("traps", "Calls stopped by a trap or limit, by kind", ["module", "kind"], **kw)
         self.fuel = prom.Histogram(
-            "fuel_used", "Fuel consumed per call", ["module"],
-            buckets=(1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10), **kw,
+            "fuel_used",
+            "Fuel consumed per call",
+            ["module"],
+            buckets=(1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10),
+            **kw,
         )
         self.wall = prom.Histogram(
-            "wall_seconds", "Wall time per call", ["module"],
-            buckets=(1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 1e-2, 0.1, 1.0, 10.0), **kw,
+            "wall_seconds",
+            "Wall time per call",
+            ["module"],
+            buckets=(1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 1e-2, 0.1, 1.0, 10.0),
+            **kw,
         )
         self.memory = prom.Histogram(
-            "memory_peak_bytes", "Peak linear memory per call", ["module"],
-            buckets=tuple(float(2**k) for k in range(16, 34, 2)), **kw,
+            "memory_peak_bytes",
+            "Peak linear memory per call",
+            ["module"],
+            buckets=tuple(float(2**k) for k in range(16, 34, 2)),
+            **kw,
         )
 
     def record(self, module: str, metrics: CallMetrics) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import wasmtime
 
 from langchain_wasm.errors import WasmArgumentError, WasmCapabilityError, WasmLoadError, WasmMemoryLimitError
+from langchain_wasm.runtime.binary import read_layout
 from langchain_wasm.runtime.call import Invocation, execute
 from langchain_wasm.runtime.capabilities import WASI_MODULE, Capabilities
 from langchain_wasm.runtime.core_abi import check_callable, to_raw_params
@@ -19,7 +20,6 @@ from langchain_wasm.runtime.engine import WasmEngine, default_engine
 from langchain_wasm.runtime.limits import Limits
 from langchain_wasm.runtime.metrics import observe
 from langchain_wasm.runtime.result import CallResult
-from langchain_wasm.runtime.binary import read_layout
 from langchain_wasm.runtime.signatures import ExportInfo, FuncSignature, ImportInfo, describe
 from langchain_wasm.runtime.traps import PAGE
 
@@ -72,8 +72,9 @@ class WasmModule:
 
     # -- loading -------------------------------------------------------------------------------------------
     @classmethod
-    def from_bytes(cls, data: bytes | bytearray, *, engine: WasmEngine | None = None,
-                   name: str = "module") -> WasmModule:
+    def from_bytes(
+        cls, data: bytes | bytearray, *, engine: WasmEngine | None = None, name: str = "module"
+    ) -> WasmModule:
         """Compile (or load from the compile cache) a binary module. Raises ``WasmLoadError`` if invalid."""
         if not isinstance(data, bytes | bytearray):
             raise TypeError(f"from_bytes expects bytes, got {type(data).__name__}")
@@ -90,8 +91,9 @@ class WasmModule:
         return cls(module, data, engine=engine, name=name)
 
     @classmethod
-    def from_file(cls, path: str | os.PathLike[str], *, engine: WasmEngine | None = None,
-                  name: str | None = None) -> WasmModule:
+    def from_file(
+        cls, path: str | os.PathLike[str], *, engine: WasmEngine | None = None, name: str | None = None
+    ) -> WasmModule:
         """Load a ``.wasm`` (or ``.wat``) file."""
         p = Path(path)
         try:
@@ -146,7 +148,8 @@ class WasmModule:
                 else:
                     why = f"it needs the '{need}' capability (Capabilities({need}=True))"
                 raise WasmCapabilityError(
-                    f"module {self.name!r} imports {imp.qualname}; refused: {why}", module=imp.module,
+                    f"module {self.name!r} imports {imp.qualname}; refused: {why}",
+                    module=imp.module,
                     name=imp.name,
                 )
             hf = granted.get((imp.module, imp.name))
@@ -154,13 +157,16 @@ class WasmModule:
                 raise WasmCapabilityError(
                     f"module {self.name!r} imports {imp.kind} {imp.qualname}, which is not granted "
                     "(no host function of that name in Capabilities.host_functions)",
-                    module=imp.module, name=imp.name,
+                    module=imp.module,
+                    name=imp.name,
                 )
             want = FuncSignature(hf.params, hf.results)
             if imp.signature != want:
                 raise WasmCapabilityError(
                     f"module {self.name!r} imports {imp.qualname} as {imp.signature}, but the granted host "
-                    f"function has signature {want}", module=imp.module, name=imp.name,
+                    f"function has signature {want}",
+                    module=imp.module,
+                    name=imp.name,
                 )
         cache_dir = self.engine.cache_dir
         if cache_dir is not None:
@@ -196,8 +202,9 @@ class WasmModule:
         return pre
 
     # -- running -------------------------------------------------------------------------------------------
-    def call(self, export: str, *args: Any, limits: Limits | None = None,
-             capabilities: Capabilities | None = None) -> CallResult:
+    def call(
+        self, export: str, *args: Any, limits: Limits | None = None, capabilities: Capabilities | None = None
+    ) -> CallResult:
         """Call function ``export`` with numeric ``args`` in a fresh instance; ``result.value`` holds its result.
 
         Raises:
@@ -217,8 +224,15 @@ class WasmModule:
         pre = self._prepare(caps, limits)
         return self._execute(pre, Invocation(export, sig, raw), limits, caps)
 
-    def run(self, *, stdin: bytes | str = b"", argv: Sequence[str] = (), limits: Limits | None = None,
-            capabilities: Capabilities | None = None, check: bool = False) -> CallResult:
+    def run(
+        self,
+        *,
+        stdin: bytes | str = b"",
+        argv: Sequence[str] = (),
+        limits: Limits | None = None,
+        capabilities: Capabilities | None = None,
+        check: bool = False,
+    ) -> CallResult:
         """Run the module as a WASI command (its ``_start``) in a fresh instance.
 
         ``capabilities`` default to ``Capabilities.command()`` (captured stdio and argv, nothing else). The exit
@@ -232,22 +246,49 @@ class WasmModule:
             stdin = stdin.encode("utf-8")
         argv = [str(a) for a in argv]
         pre = self._prepare(caps, limits)
-        result = self._execute(pre, Invocation("_start", FuncSignature((), ()), None, command=True), limits,
-                               caps, stdin=stdin, argv=argv)
+        result = self._execute(
+            pre,
+            Invocation("_start", FuncSignature((), ()), None, command=True),
+            limits,
+            caps,
+            stdin=stdin,
+            argv=argv,
+        )
         if check and result.exit_code:
             from langchain_wasm.errors import WasmExitError
 
             raise WasmExitError(
                 f"{self.name} exited with status {result.exit_code}: {result.stderr_text()[-500:]}",
-                exit_code=result.exit_code, metrics=result.metrics, stdout=result.stdout, stderr=result.stderr,
+                exit_code=result.exit_code,
+                metrics=result.metrics,
+                stdout=result.stdout,
+                stderr=result.stderr,
             )
         return result
 
-    def _execute(self, pre: wasmtime.InstancePre, inv: Invocation, limits: Limits, caps: Capabilities,
-                 stdin: bytes = b"", argv: Sequence[str] = ()) -> CallResult:
+    def _execute(
+        self,
+        pre: wasmtime.InstancePre,
+        inv: Invocation,
+        limits: Limits,
+        caps: Capabilities,
+        stdin: bytes = b"",
+        argv: Sequence[str] = (),
+    ) -> CallResult:
         try:
-            result = execute(self.engine, pre, inv, module_name=self.name, memory_export=self._memory_export,
-                             needs_wasi=self._needs_wasi, needs_host=bool(self._imports), limits=limits, caps=caps, stdin=stdin, argv=argv)
+            result = execute(
+                self.engine,
+                pre,
+                inv,
+                module_name=self.name,
+                memory_export=self._memory_export,
+                needs_wasi=self._needs_wasi,
+                needs_host=bool(self._imports),
+                limits=limits,
+                caps=caps,
+                stdin=stdin,
+                argv=argv,
+            )
         except Exception as exc:
             observe(self.name, getattr(exc, "metrics", None))
             raise

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import wasmtime
 
 from langchain_wasm.errors import (
@@ -62,11 +64,14 @@ def classify(
 ) -> LangChainWasmError:
     """Our typed error for ``exc`` raised by a call whose state is ``ctx`` and consumption ``metrics``."""
     kind = metrics.trap or "error"
-    out = {"metrics": metrics, "stdout": bytes(ctx.stdout), "stderr": bytes(ctx.stderr)}
+    out: dict[str, Any] = {"metrics": metrics, "stdout": bytes(ctx.stdout), "stderr": bytes(ctx.stderr)}
     used = f"(fuel used {metrics.fuel_used}, {metrics.wall_s * 1000:.1f} ms, memory {metrics.memory_peak_bytes} B)"
-    if kind == "timeout":
+    if kind == "timeout":  # wasmtime does not report fuel for epoch-interrupted calls, so it is not quoted
         return WasmTimeoutError(
-            f"guest exceeded the {limits_desc['timeout_s']} s wall-clock limit {used}", trap_code="interrupt", **out
+            f"guest exceeded the {limits_desc['timeout_s']} s wall-clock limit "
+            f"({metrics.wall_s * 1000:.1f} ms, memory {metrics.memory_peak_bytes} B)",
+            trap_code="interrupt",
+            **out,
         )
     if kind == "fuel":
         return WasmFuelExhaustedError(

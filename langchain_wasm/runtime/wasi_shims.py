@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import time
+
 import wasmtime
 
 from langchain_wasm.runtime import context
@@ -125,14 +126,7 @@ def poll_oneoff(mem: GuestMemory, in_ptr: int, out_ptr: int, nsubs: int, nevents
 
 
 def _event(userdata: bytes, error: int, kind: int, nbytes: int) -> bytes:
-    return (
-        userdata
-        + error.to_bytes(2, "little")
-        + bytes([kind])
-        + b"\0" * 5
-        + nbytes.to_bytes(8, "little")
-        + b"\0" * 8
-    )
+    return userdata + error.to_bytes(2, "little") + bytes([kind]) + b"\0" * 5 + nbytes.to_bytes(8, "little") + b"\0" * 8
 
 
 def install_wasi_shims(linker: wasmtime.Linker, *, stdio: bool) -> None:

@@ -119,7 +119,7 @@ def test_invalid_binaries_are_load_errors(data, message):
 
 
 def test_type_invalid_module_is_a_load_error_with_the_reason():
-    bad = "(module (func (export \"f\") (result i32) f32.const 1 i32.const 1 i32.add))"
+    bad = '(module (func (export "f") (result i32) f32.const 1 i32.const 1 i32.add))'
     with pytest.raises(WasmLoadError, match="type mismatch"):
         WasmModule.from_wat(bad)
     with pytest.raises(WasmLoadError, match="invalid WebAssembly text"):

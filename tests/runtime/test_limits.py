@@ -127,7 +127,14 @@ def test_a_breach_leaves_the_host_working():
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"timeout_s": 0}, {"timeout_s": -1}, {"fuel": 0}, {"fuel": 2**63}, {"memory_bytes": 0}, {"stdout_bytes": -1}],
+    [
+        {"timeout_s": 0},
+        {"timeout_s": -1},
+        {"fuel": 0},
+        {"fuel": 2**63},
+        {"memory_bytes": 0},
+        {"stdout_bytes": -1},
+    ],
 )
 def test_invalid_limits_are_rejected(kwargs):
     with pytest.raises(ValueError, match="Limits"):

@@ -1,0 +1,91 @@
+"""A tour of the sandbox host: guests doing honest work, then guests attacking the host, each stopped.
+
+python -m langchain_wasm.demo
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from langchain_wasm import CallResult, Capabilities, Limits, Preopen, WasmModule
+from langchain_wasm.errors import LangChainWasmError
+
+GUESTS = Path(__file__).resolve().parents[1] / "guests" / "wat"
+
+
+def _guest(name: str) -> WasmModule:
+    return WasmModule.from_file(GUESTS / f"{name}.wat")
+
+
+def _row(title: str, attempt: Callable[[], CallResult | object]) -> None:
+    t0 = time.perf_counter()
+    try:
+        result = attempt()
+        if isinstance(result, CallResult):
+            m = result.metrics
+            shown = result.value if result.value is not None else result.stdout_text().strip()[:60]
+            outcome = f"ok: {shown!r} (fuel {m.fuel_used}, memory {m.memory_peak_bytes // 1024} KiB)"
+        else:
+            outcome = f"ok: {result!r}"
+    except LangChainWasmError as exc:
+        outcome = f"stopped: {type(exc).__name__}: {str(exc)[:110]}"
+    ms = (time.perf_counter() - t0) * 1000
+    print(f"  {title:<44} {ms:7.1f} ms  {outcome}")
+
+
+def main() -> int:
+    print("langchain-wasm sandbox host demo (wasmtime; every call runs in a fresh, limited instance)\n")
+    add, cat, hello = _guest("add"), _guest("cat"), _guest("hello")
+    print("Guests doing their job:")
+    _row("add(40, 2) in a fresh instance", lambda: add.call("add", 40, 2))
+    _row("WASI command writing to stdout", lambda: hello.run())
+    _row("WASI command echoing stdin", lambda: cat.run(stdin=b"data in, data out"))
+    n = 2000
+    t0 = time.perf_counter()
+    for i in range(n):
+        add.call("add", i, i)
+    per_call = (time.perf_counter() - t0) / n * 1e6
+    print(f"  {n} isolated calls: {per_call:.1f} us per call (store + instance + call + limits)\n")
+
+    print("Guests attacking the host (limits: 100 ms, 256 MiB, 1 MiB stdout unless stated):")
+    _row("infinite loop, fuel budget 1e6", lambda: _guest("spin").call("spin", limits=Limits(fuel=1_000_000)))
+    _row(
+        "infinite loop, 50 ms deadline, no fuel cap",
+        lambda: _guest("spin").call("spin", limits=Limits(fuel=None, timeout_s=0.05)),
+    )
+    _row(
+        "sleep(30 s) with a 100 ms deadline",
+        lambda: _guest("sleep").run(capabilities=Capabilities.command(clocks=True)),
+    )
+    _row(
+        "memory bomb under a 16 MiB cap",
+        lambda: _guest("memory_bomb").call("bomb", limits=Limits(memory_bytes=16 * 1024 * 1024)),
+    )
+    _row("stdout flood under a 64 KiB cap", lambda: _guest("flood").run(limits=Limits(stdout_bytes=65536)))
+    _row("sleep without the clocks grant", lambda: _guest("sleep").run())
+    with tempfile.TemporaryDirectory() as work:
+        Path(work, "inside.txt").write_text("hello")
+        caps = Capabilities(preopens=(Preopen(work, "/work"),))
+        probe = _guest("fs_probe")
+        _row(
+            "read /work/inside.txt (granted, errno)",
+            lambda: probe.call("read_at", 1000, 10, capabilities=caps),
+        )
+        _row("read ../secret.txt (escape, errno)", lambda: probe.call("read_at", 1100, 13, capabilities=caps))
+        _row("read /etc/passwd (escape, errno)", lambda: probe.call("read_at", 1200, 11, capabilities=caps))
+        _row(
+            "create a file in a read-only dir (errno)",
+            lambda: probe.call("create_at", 1300, 7, capabilities=caps),
+        )
+        print(f"  files in the read-only dir afterwards: {sorted(os.listdir(work))}")
+    print("\nNon-zero errno values are WASI's refusals (76 = not capable, 63 = not permitted).")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
