@@ -79,13 +79,14 @@ class _Reader:
 
 @dataclass
 class ModuleLayout:
-    """Function signatures of imports and exports, and the minimum pages of each memory."""
+    """Function signatures of imports and exports, and the minimum sizes of memories and tables."""
 
     types: list[tuple[tuple[str, ...], tuple[str, ...]] | None] = field(default_factory=list)
     imports: list[tuple[str, str, str, int | None]] = field(default_factory=list)  # module, name, kind, type
     func_types: list[int] = field(default_factory=list)  # type index per function (imports first)
     exports: list[tuple[str, str, int]] = field(default_factory=list)  # name, kind, index
     memory_min_pages: list[int] = field(default_factory=list)
+    table_min_elements: list[int] = field(default_factory=list)
 
     def func_signature(self, type_index: int | None) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
         if type_index is None or not 0 <= type_index < len(self.types):
@@ -113,7 +114,7 @@ def _read_imports(r: _Reader, out: ModuleLayout) -> None:
             out.func_types.append(type_index)
         elif kind == 1:
             r.valtype()
-            r.limits()
+            out.table_min_elements.append(r.limits())
         elif kind == 2:
             out.memory_min_pages.append(r.limits())
         elif kind == 3:
@@ -139,6 +140,12 @@ def read_layout(data: bytes) -> ModuleLayout:
             _read_imports(body, out)
         elif section == 3:
             out.func_types.extend(body.uleb() for _ in range(body.uleb()))
+        elif section == 4:
+            for _ in range(body.uleb()):
+                if body.data[body.pos] == 0x40:  # a table with an initializer expression (GC): stop reading
+                    break
+                body.valtype()
+                out.table_min_elements.append(body.limits())
         elif section == 5:
             out.memory_min_pages.extend(body.limits() for _ in range(body.uleb()))
         elif section == 7:

@@ -65,6 +65,7 @@ class WasmModule:
         self._memory_export = next((e.name.encode() for e in self._exports.values() if e.kind == "memory"), None)
         self._needs_wasi = any(i.module == WASI_MODULE for i in self._imports)
         self._min_memory = sum(layout.memory_min_pages) * PAGE
+        self._min_table = sum(layout.table_min_elements)
         self._pres: dict[Any, wasmtime.InstancePre] = {}
         self._checked: dict[int, Capabilities] = {}
         self._callable: dict[str, FuncSignature] = {}
@@ -186,6 +187,11 @@ class WasmModule:
             raise WasmMemoryLimitError(
                 f"module {self.name!r} needs at least {self._min_memory} bytes of linear memory at start, "
                 f"above the limit of {limits.memory_bytes} bytes"
+            )
+        if self._min_table > limits.table_elements:
+            raise WasmMemoryLimitError(
+                f"module {self.name!r} needs at least {self._min_table} table elements at start, "
+                f"above the limit of {limits.table_elements}"
             )
         key = caps.linker_key()
         pre = self._pres.get(key)

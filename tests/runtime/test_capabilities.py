@@ -200,3 +200,38 @@ def test_stdio_works_and_stays_capped_when_directories_are_preopened(tmp_path):
         WasmModule.from_wat(wat.FLOOD).run(capabilities=caps, limits=Limits(stdout_bytes=5000, timeout_s=0.2))
     assert info.value.stdout == b"\0" * 5000
     assert info.value.stream == "stdout"
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_calls_with_preopens_leak_no_descriptors_or_temp_files(tmp_path):
+    import tempfile
+
+    caps = Capabilities.command(preopens=(Preopen(str(tmp_path), "/work"),))
+    cat = WasmModule.from_wat(wat.CAT)
+    cat.run(stdin=b"warm", capabilities=caps)
+    before_fds = _open_fds()
+    before_tmp = set(os.listdir(tempfile.gettempdir()))
+    for i in range(200):
+        assert cat.run(stdin=f"call {i}".encode(), capabilities=caps).stdout == f"call {i}".encode()
+    assert _open_fds() == before_fds
+    assert {n for n in os.listdir(tempfile.gettempdir()) if n.startswith("lcw-stdin-")} <= before_tmp
+
+
+def test_host_functions_pass_every_value_type():
+    src = """(module
+      (import "env" "mix" (func $mix (param i32 i64 f32 f64) (result f64)))
+      (func (export "go") (param i32 i64 f32 f64) (result f64)
+        (call $mix (local.get 0) (local.get 1) (local.get 2) (local.get 3))))"""
+    got = []
+
+    def mix(a: int, b: int, c: float, d: float) -> float:
+        got.append((a, b, c, d))
+        return a + b + c + d
+
+    caps = Capabilities(host_functions=(HostFunction("env", "mix", ("i32", "i64", "f32", "f64"), ("f64",), mix),))
+    r = WasmModule.from_wat(src).call("go", -1, 2**40, 0.5, 0.25, capabilities=caps)
+    assert got == [(-1, 2**40, 0.5, 0.25)]
+    assert r.value == -1 + 2**40 + 0.75

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from langchain_wasm import Capabilities, Limits, WasmModule
@@ -139,3 +141,31 @@ def test_a_breach_leaves_the_host_working():
 def test_invalid_limits_are_rejected(kwargs):
     with pytest.raises(ValueError, match="Limits"):
         Limits(**kwargs)
+
+
+def test_module_needing_a_bigger_table_than_allowed_is_refused():
+    mod = WasmModule.from_wat('(module (table 5000 funcref) (func (export "f")))')
+    with pytest.raises(WasmMemoryLimitError, match="5000 table elements"):
+        mod.call("f", limits=Limits(table_elements=1000))
+    assert mod.call("f", limits=Limits(table_elements=5000)).value is None
+
+
+def test_table_grow_past_the_limit_fails_inside_the_guest():
+    src = """(module (table $t 1 funcref)
+      (func (export "grow") (result i32) (table.grow $t (ref.null func) (i32.const 100000))))"""
+    assert WasmModule.from_wat(src).call("grow", limits=Limits(table_elements=1000)).value == -1
+
+
+def test_deadline_still_works_after_the_ticker_went_idle():
+    from langchain_wasm.runtime.ticker import EpochTicker
+
+    mod = WasmModule.from_wat(wat.LOOP)
+    ticker: EpochTicker = mod.engine.ticker
+    with pytest.raises(WasmTimeoutError):
+        mod.call("spin", limits=Limits(fuel=None, timeout_s=0.02))
+    deadline = time.monotonic() + 10
+    while ticker.running and time.monotonic() < deadline:  # the thread exits after ~1 s idle
+        time.sleep(0.05)
+    assert not ticker.running
+    with pytest.raises(WasmTimeoutError):
+        mod.call("spin", limits=Limits(fuel=None, timeout_s=0.02))
