@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from langchain_wasm.runtime.result import CallMetrics
+    from langchain_wasm.runtime.result import CallMetrics, CallResult
 
 __all__ = [
     "LangChainWasmError",
@@ -124,6 +124,13 @@ class WasmExitError(WasmCallError):
     def __init__(self, message: str, *, exit_code: int, **kwargs: object) -> None:
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
         self.exit_code = exit_code
+
+    @classmethod
+    def from_result(cls, message: str, result: CallResult) -> WasmExitError:
+        """The error for a finished call whose exit status is non-zero."""
+        return cls(
+            message, exit_code=result.exit_code, metrics=result.metrics, stdout=result.stdout, stderr=result.stderr
+        )
 
 
 class WasmHostFunctionError(WasmTrapError):

@@ -15,17 +15,17 @@ from typing import Any
 import wasmtime
 from wasmtime import _ffi as ffi
 
-from langchain_wasm.errors import WasmExitError
-from langchain_wasm.runtime import context
-from langchain_wasm.runtime.capabilities import Capabilities
-from langchain_wasm.runtime.context import CallContext
-from langchain_wasm.runtime.core_abi import from_raw_results
-from langchain_wasm.runtime.engine import WasmEngine
-from langchain_wasm.runtime.limits import Limits
-from langchain_wasm.runtime.result import CallMetrics, CallResult
-from langchain_wasm.runtime.signatures import FuncSignature
-from langchain_wasm.runtime.stdio_pipes import OutputPump, attach_stdio
-from langchain_wasm.runtime.traps import classify, trap_kind
+from ..errors import WasmExitError
+from . import context
+from .capabilities import Capabilities
+from .context import CallContext
+from .core_abi import from_raw_results
+from .engine import WasmEngine
+from .limits import Limits
+from .result import CallMetrics, CallResult
+from .signatures import FuncSignature
+from .stdio_pipes import OutputPump, attach_stdio
+from .traps import classify, trap_kind
 
 __all__ = ["Invocation", "execute"]
 
@@ -212,13 +212,7 @@ def execute(
         raise err from (err.__cause__ or failure)
     result = CallResult(value, exit_code, bytes(ctx.stdout), bytes(ctx.stderr), metrics)
     if exit_code and not inv.command:
-        raise WasmExitError(
-            f"guest called exit({exit_code}) during {inv.export!r}",
-            exit_code=exit_code,
-            metrics=metrics,
-            stdout=result.stdout,
-            stderr=result.stderr,
-        )
+        raise WasmExitError.from_result(f"guest called exit({exit_code}) during {inv.export!r}", result)
     return result
 
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import wasmtime
 
-from langchain_wasm.runtime.cache import CompileCache, default_cache_dir
-from langchain_wasm.runtime.capabilities import HostFunction
-from langchain_wasm.runtime.hostcall import define_host_function
-from langchain_wasm.runtime.ticker import EpochTicker
-from langchain_wasm.runtime.wasi_shims import install_wasi_shims
+from .cache import CompileCache, default_cache_dir
+from .capabilities import HostFunction
+from .hostcall import define_host_function
+from .ticker import EpochTicker
+from .wasi_shims import install_wasi_shims
 
 __all__ = ["WasmEngine", "default_engine", "WASMTIME_VERSION"]
 

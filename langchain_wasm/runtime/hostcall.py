@@ -19,7 +19,7 @@ from typing import Any
 import wasmtime
 from wasmtime import _ffi as ffi
 
-from langchain_wasm.runtime import context
+from . import context
 
 __all__ = ["GuestMemory", "GuestMemoryError", "HostStop", "define_host_function", "KIND_CODES"]
 

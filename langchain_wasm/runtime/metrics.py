@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any, Protocol
 
-from langchain_wasm.runtime.result import CallMetrics
+from .result import CallMetrics
 
 __all__ = ["MetricsSink", "PrometheusSink", "set_metrics_sink", "get_metrics_sink", "observe"]
 

@@ -11,17 +11,23 @@ from typing import Any
 
 import wasmtime
 
-from langchain_wasm.errors import WasmArgumentError, WasmCapabilityError, WasmLoadError, WasmMemoryLimitError
-from langchain_wasm.runtime.binary import read_layout
-from langchain_wasm.runtime.call import Invocation, execute
-from langchain_wasm.runtime.capabilities import WASI_MODULE, Capabilities
-from langchain_wasm.runtime.core_abi import check_callable, to_raw_params
-from langchain_wasm.runtime.engine import WasmEngine, default_engine
-from langchain_wasm.runtime.limits import Limits
-from langchain_wasm.runtime.metrics import observe
-from langchain_wasm.runtime.result import CallResult
-from langchain_wasm.runtime.signatures import ExportInfo, FuncSignature, ImportInfo, describe
-from langchain_wasm.runtime.traps import PAGE
+from ..errors import (
+    WasmArgumentError,
+    WasmCapabilityError,
+    WasmExitError,
+    WasmLoadError,
+    WasmMemoryLimitError,
+)
+from .binary import read_layout
+from .call import Invocation, execute
+from .capabilities import WASI_MODULE, Capabilities
+from .core_abi import check_callable, to_raw_params
+from .engine import WasmEngine, default_engine
+from .limits import Limits
+from .metrics import observe
+from .result import CallResult
+from .signatures import ExportInfo, FuncSignature, ImportInfo, describe
+from .traps import PAGE
 
 __all__ = ["WasmModule", "DEFAULT_LIMITS"]
 
@@ -38,18 +44,17 @@ class WasmModule:
         ``pip install langchain-wasm``
 
     Instantiation:
-        .. code-block:: python
-
-            from langchain_wasm import WasmModule, Limits, Capabilities
-            mod = WasmModule.from_wat('(module (func (export "add") (param i32 i32) (result i32) '
-                                      'local.get 0 local.get 1 i32.add))')
+        >>> mod = WasmModule.from_wat(
+        ...     '(module (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))'
+        ... )
 
     Invocation:
-        .. code-block:: python
+        >>> mod.call("add", 1, 2).value
+        3
+        >>> mod.call("add", 1, 2, limits=Limits(fuel=1000)).metrics.fuel_used
+        4
 
-            mod.call("add", 1, 2).value                       # 3
-            r = mod.run(stdin=b"{}", capabilities=Capabilities.command())   # a WASI command
-            r.exit_code, r.stdout, r.metrics.fuel_used
+    A WASI command runs with ``mod.run(stdin=..., argv=..., capabilities=Capabilities.command())``.
     """
 
     def __init__(self, module: wasmtime.Module, wasm: bytes, *, engine: WasmEngine, name: str) -> None:
@@ -261,15 +266,8 @@ class WasmModule:
             argv=argv,
         )
         if check and result.exit_code:
-            from langchain_wasm.errors import WasmExitError
-
-            raise WasmExitError(
-                f"{self.name} exited with status {result.exit_code}: {result.stderr_text()[-500:]}",
-                exit_code=result.exit_code,
-                metrics=result.metrics,
-                stdout=result.stdout,
-                stderr=result.stderr,
-            )
+            message = f"{self.name} exited with status {result.exit_code}: {result.stderr_text()[-500:]}"
+            raise WasmExitError.from_result(message, result)
         return result
 
     def _execute(

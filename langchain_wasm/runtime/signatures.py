@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from langchain_wasm.runtime.binary import ModuleLayout
+from .binary import ModuleLayout
 
 __all__ = ["ExportInfo", "FuncSignature", "ImportInfo", "describe"]
 

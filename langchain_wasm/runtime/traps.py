@@ -6,7 +6,7 @@ from typing import Any
 
 import wasmtime
 
-from langchain_wasm.errors import (
+from ..errors import (
     LangChainWasmError,
     WasmCallError,
     WasmFuelExhaustedError,
@@ -16,8 +16,8 @@ from langchain_wasm.errors import (
     WasmTimeoutError,
     WasmTrapError,
 )
-from langchain_wasm.runtime.context import CallContext
-from langchain_wasm.runtime.result import CallMetrics
+from .context import CallContext
+from .result import CallMetrics
 
 __all__ = ["classify", "trap_kind", "PAGE"]
 

@@ -16,9 +16,9 @@ import time
 
 import wasmtime
 
-from langchain_wasm.runtime import context
-from langchain_wasm.runtime.capabilities import WASI_MODULE
-from langchain_wasm.runtime.hostcall import GuestMemory, GuestMemoryError, HostStop, define_host_function
+from . import context
+from .capabilities import WASI_MODULE
+from .hostcall import GuestMemory, GuestMemoryError, HostStop, define_host_function
 
 __all__ = ["install_wasi_shims"]
 
