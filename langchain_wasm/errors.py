@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LangChainWasmError",
     "WasmLoadError",
+    "ManifestError",
     "WasmCapabilityError",
     "WasmCallError",
     "WasmArgumentError",
@@ -29,6 +30,8 @@ __all__ = [
     "WasmOutputLimitError",
     "WasmExitError",
     "WasmHostFunctionError",
+    "WasmGuestError",
+    "WasmAbiError",
 ]
 
 
@@ -38,6 +41,11 @@ class LangChainWasmError(Exception):
 
 class WasmLoadError(LangChainWasmError):
     """The bytes are not a module wasmtime accepts (malformed, type-invalid, or an incompatible cache entry)."""
+
+
+class ManifestError(WasmLoadError):
+    """A guest manifest is malformed or disagrees with its module (missing export, wrong signature, an import
+    its declared capabilities do not grant). The message names the manifest and the problem."""
 
 
 class WasmCapabilityError(LangChainWasmError):
@@ -135,3 +143,20 @@ class WasmExitError(WasmCallError):
 
 class WasmHostFunctionError(WasmTrapError):
     """A granted host function raised; the guest was stopped. ``__cause__`` is the original exception."""
+
+
+class WasmGuestError(WasmCallError):
+    """The guest ran to completion and reported that it could not do the job (its input was refused).
+
+    Attributes:
+        code: the guest's error code, when its calling convention carries one.
+    """
+
+    def __init__(self, message: str, *, code: int | None = None, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.code = code
+
+
+class WasmAbiError(WasmCallError):
+    """The guest broke its calling convention: a pointer or length outside its memory, output that is not
+    what its manifest declares (bad encoding, invalid JSON, schema violation). Such output is never passed on."""

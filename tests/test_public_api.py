@@ -27,6 +27,7 @@ EXPECTED = [
 EXPECTED_ERRORS = [
     "LangChainWasmError",
     "WasmLoadError",
+    "ManifestError",
     "WasmCapabilityError",
     "WasmCallError",
     "WasmArgumentError",
@@ -38,6 +39,8 @@ EXPECTED_ERRORS = [
     "WasmOutputLimitError",
     "WasmExitError",
     "WasmHostFunctionError",
+    "WasmGuestError",
+    "WasmAbiError",
 ]
 
 

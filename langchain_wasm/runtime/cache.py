@@ -20,6 +20,7 @@ import threading
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import wasmtime
 
@@ -50,7 +51,7 @@ class CompileCache:
 
     def __init__(self, directory: str | os.PathLike[str] | None, fingerprint: str) -> None:
         self.fingerprint = fingerprint
-        self._memory: dict[str, wasmtime.Module] = {}
+        self._memory: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._key_locks: dict[str, threading.Lock] = {}
         self.directory: Path | None = None
@@ -79,10 +80,10 @@ class CompileCache:
             return None
         return directory
 
-    def key(self, wasm: bytes) -> str:
-        """Cache key of ``wasm`` under this engine configuration."""
+    def key(self, wasm: bytes, kind: str = "module") -> str:
+        """Cache key of ``wasm`` (a core ``module`` or a ``component``) under this engine configuration."""
         digest = hashlib.sha256()
-        digest.update(_FORMAT.encode() + b"\0" + self.fingerprint.encode() + b"\0")
+        digest.update(_FORMAT.encode() + b"\0" + self.fingerprint.encode() + b"\0" + kind.encode() + b"\0")
         digest.update(wasm)
         return digest.hexdigest()
 
@@ -93,10 +94,19 @@ class CompileCache:
         return self.directory / f"{key}.cwasm", self.directory / f"{key}.json"
 
     def get_or_compile(
-        self, wasm: bytes, engine: wasmtime.Engine, compile_fn: Callable[[], wasmtime.Module]
-    ) -> wasmtime.Module:
-        """The compiled module for ``wasm``: from memory, else disk, else ``compile_fn()`` (then stored)."""
-        key = self.key(wasm)
+        self,
+        wasm: bytes,
+        engine: wasmtime.Engine,
+        compile_fn: Callable[[], Any],
+        *,
+        kind: str = "module",
+        deserialize_file: Callable[[wasmtime.Engine, str], Any] = wasmtime.Module.deserialize_file,
+    ) -> Any:
+        """The compiled artifact for ``wasm``: from memory, else disk, else ``compile_fn()`` (then stored).
+
+        ``kind`` and ``deserialize_file`` select core modules (default) or components.
+        """
+        key = self.key(wasm, kind)
         module = self._memory.get(key)
         if module is not None:
             return module
@@ -105,7 +115,7 @@ class CompileCache:
         with key_lock:  # one compile per key even when many threads ask at once
             module = self._memory.get(key)
             if module is None:
-                module = self._load(key, engine)
+                module = self._load(key, engine, deserialize_file)
                 if module is None:
                     self.misses += 1
                     module = compile_fn()
@@ -115,7 +125,7 @@ class CompileCache:
                 self._memory[key] = module
         return module
 
-    def _load(self, key: str, engine: wasmtime.Engine) -> wasmtime.Module | None:
+    def _load(self, key: str, engine: wasmtime.Engine, deserialize_file: Callable[[wasmtime.Engine, str], Any]) -> Any:
         paths = self.paths(key)
         if paths is None:
             return None
@@ -132,7 +142,7 @@ class CompileCache:
                 and meta.get("sha256") == _file_sha256(artifact)
             )
             if ok:
-                return wasmtime.Module.deserialize_file(engine, str(artifact))
+                return deserialize_file(engine, str(artifact))
             reason = "its hash, size or key does not match its sidecar"
         except (OSError, ValueError, wasmtime.WasmtimeError) as exc:
             reason = str(exc)
@@ -147,7 +157,7 @@ class CompileCache:
                 path.unlink()
         return None
 
-    def _store(self, key: str, module: wasmtime.Module) -> None:
+    def _store(self, key: str, module: Any) -> None:
         paths = self.paths(key)
         if paths is None:
             return

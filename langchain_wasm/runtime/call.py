@@ -8,26 +8,27 @@ from __future__ import annotations
 
 import ctypes
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import wasmtime
 from wasmtime import _ffi as ffi
 
-from ..errors import WasmExitError
+from ..errors import LangChainWasmError, WasmExitError
 from . import context
 from .capabilities import Capabilities
 from .context import CallContext
 from .core_abi import from_raw_results
 from .engine import WasmEngine
 from .limits import Limits
+from .live import LiveInstance, raise_from
 from .result import CallMetrics, CallResult
 from .signatures import FuncSignature
 from .stdio_pipes import OutputPump, attach_stdio
 from .traps import classify, trap_kind
 
-__all__ = ["Invocation", "execute"]
+__all__ = ["CoreRunner", "Invocation", "Runner", "execute"]
 
 _UNLIMITED_FUEL = 2**62
 _NO_DEADLINE = 2**62
@@ -35,12 +36,19 @@ _NO_DEADLINE = 2**62
 
 @dataclass(frozen=True, slots=True)
 class Invocation:
-    """What to run in the fresh instance: an export with raw params (``command=True`` for ``_start``)."""
+    """What to run in the fresh instance.
+
+    Either one export with raw params (``command=True`` for a WASI ``_start``), or a ``body`` that drives the
+    instance through a :class:`LiveInstance` (several calls and memory access, e.g. the buffer ABI); the
+    body's return value becomes ``CallResult.value``.
+    """
 
     export: str
     signature: FuncSignature | None = None
     raw_params: ctypes.Array[Any] | None = None
     command: bool = False
+    body: Callable[[LiveInstance], Any] | None = None
+    signatures: dict[str, FuncSignature] | None = None
 
     @property
     def name(self) -> bytes:
@@ -70,13 +78,6 @@ def _wasi_config(caps: Capabilities, program: str, argv: Sequence[str]) -> wasmt
     return cfg
 
 
-def _raise_from(error: Any, trap: Any) -> None:
-    if error:
-        raise wasmtime.WasmtimeError._from_ptr(error)
-    if trap:
-        raise wasmtime.Trap._from_ptr(trap)
-
-
 def _memory_size(cctx: Any, instance: Any, memory_export: bytes | None) -> int:
     if memory_export is None:
         return 0
@@ -86,6 +87,21 @@ def _memory_size(cctx: Any, instance: Any, memory_export: bytes | None) -> int:
     ):
         return 0
     return int(ffi.wasmtime_memory_data_size(cctx, ctypes.byref(item.of.memory)))
+
+
+def _call_export(cctx: Any, instance: Any, inv: Invocation) -> Any:
+    """The single-export path (core calls and WASI commands), kept lean: it is the hot path."""
+    item = ffi.wasmtime_extern_t()
+    name = inv.name
+    if not ffi.wasmtime_instance_export_get(cctx, ctypes.byref(instance), name, len(name), ctypes.byref(item)):
+        raise LookupError(f"export {inv.export!r} vanished")  # checked at prepare time
+    results = inv.results_type()
+    trap = _TrapPtr()
+    error = ffi.wasmtime_func_call(
+        cctx, ctypes.byref(item.of.func), inv.raw_params, inv.nparams, results, inv.nresults, ctypes.byref(trap)
+    )
+    raise_from(error, trap)
+    return from_raw_results(inv.signature, results) if inv.signature is not None else None
 
 
 def _new_store(engine: wasmtime.Engine) -> wasmtime.Store:
@@ -103,24 +119,62 @@ _NO_FINALIZER = ctypes.cast(0, ctypes.CFUNCTYPE(None, ctypes.c_void_p))
 _TrapPtr = ctypes.POINTER(ffi.wasm_trap_t)
 
 
+class Runner(Protocol):
+    """What runs inside the fresh store: instantiate, call, and report linear memory afterwards."""
+
+    def __call__(self, store: wasmtime.Store, cctx: Any) -> Any: ...
+
+    def memory_bytes(self, cctx: Any) -> int: ...
+
+
+class CoreRunner:
+    """Instantiate a pre-linked core module and run one export, or a body driving the instance."""
+
+    __slots__ = ("_instance", "_instantiated", "_inv", "_memory_export", "_pre")
+
+    def __init__(self, pre: wasmtime.InstancePre, inv: Invocation, memory_export: bytes | None) -> None:
+        self._pre = pre
+        self._inv = inv
+        self._memory_export = memory_export
+        self._instance = ffi.wasmtime_instance_t()
+        self._instantiated = False
+
+    def __call__(self, store: wasmtime.Store, cctx: Any) -> Any:
+        trap = _TrapPtr()
+        error = ffi.wasmtime_instance_pre_instantiate(
+            self._pre.ptr(), cctx, ctypes.byref(self._instance), ctypes.byref(trap)
+        )
+        raise_from(error, trap)
+        self._instantiated = True
+        inv = self._inv
+        if inv.body is not None:
+            return inv.body(LiveInstance(cctx, self._instance, inv.signatures or {}))
+        return _call_export(cctx, self._instance, inv)
+
+    def memory_bytes(self, cctx: Any) -> int:
+        return _memory_size(cctx, self._instance, self._memory_export) if self._instantiated else 0
+
+
 def execute(
     engine: WasmEngine,
-    pre: wasmtime.InstancePre,
-    inv: Invocation,
+    runner: Runner,
     *,
+    label: str,
     module_name: str,
-    memory_export: bytes | None,
     needs_wasi: bool,
     needs_host: bool,
     limits: Limits,
     caps: Capabilities,
     stdin: bytes = b"",
     argv: Sequence[str] = (),
+    command: bool = False,
+    stdio_pipes: bool = False,
 ) -> CallResult:
-    """Run ``inv`` in a fresh instance of ``pre`` under ``limits`` and ``caps``; map every failure.
+    """Run ``runner`` in a fresh store under ``limits`` and ``caps``; map every failure to our errors.
 
     ``needs_host`` says whether the module imports anything; a module that does not cannot reach a host
-    function, so it gets no call context (the common tiny-tool case stays cheap).
+    function, so it gets no call context (the common tiny-tool case stays cheap). ``stdio_pipes`` routes
+    stdio through pipes even without preopens (components use WASI p2 streams, not our fd shims).
     """
     t0 = time.perf_counter()
     store = _new_store(engine.engine)
@@ -133,7 +187,7 @@ def execute(
     pumps: tuple[OutputPump | None, OutputPump | None] = (None, None)
     if needs_wasi:
         cfg = _wasi_config(caps, module_name, argv)
-        if caps.preopens:  # wasmtime's fd_read/fd_write stay linked; stdio through pipes (stdio_pipes.py)
+        if caps.preopens or stdio_pipes:  # wasmtime's own stdio stays linked: go through pipes
             pumps = attach_stdio(
                 cfg,
                 stdin=bytes(stdin) if caps.stdin else None,
@@ -154,8 +208,7 @@ def execute(
             deadline=time.monotonic() + timeout if timeout is not None else None,
         )
     )
-    instance = ffi.wasmtime_instance_t()
-    instantiated = False
+    convention_error: LangChainWasmError | None = None
     value: Any = None
     exit_code = 0
     failure: BaseException | None = None
@@ -163,36 +216,25 @@ def execute(
         engine.ticker.acquire()
     prev = context.swap(ctx) if needs_host else None
     try:
-        trap = _TrapPtr()
-        error = ffi.wasmtime_instance_pre_instantiate(pre.ptr(), cctx, ctypes.byref(instance), ctypes.byref(trap))
-        _raise_from(error, trap)
-        instantiated = True
-        item = ffi.wasmtime_extern_t()
-        name = inv.name
-        if not ffi.wasmtime_instance_export_get(cctx, ctypes.byref(instance), name, len(name), ctypes.byref(item)):
-            raise LookupError(f"export {inv.export!r} vanished")  # checked at prepare time
-        params = inv.raw_params
-        results = inv.results_type()
-        error = ffi.wasmtime_func_call(
-            cctx, ctypes.byref(item.of.func), params, inv.nparams, results, inv.nresults, ctypes.byref(trap)
-        )
-        _raise_from(error, trap)
-        if inv.signature is not None:
-            value = from_raw_results(inv.signature, results)
+        value = runner(store, cctx)
     except wasmtime.ExitTrap as exc:
         exit_code = exc.code
     except (wasmtime.Trap, wasmtime.WasmtimeError) as exc:
         failure = exc
+    except LangChainWasmError as exc:  # raised by a body (e.g. a wild pointer); reported after cleanup
+        convention_error = exc
     finally:
         if needs_host:
             context.swap(prev)
         if timeout is not None:
             engine.ticker.release()
-    memory = _memory_size(cctx, instance, memory_export) if instantiated else 0
+    memory = runner.memory_bytes(cctx)
     remaining = ctypes.c_uint64(0)
     ffi.wasmtime_context_get_fuel(cctx, ctypes.byref(remaining))
     store.close()
     if pumps[0] is not None or pumps[1] is not None:
+        if ctx is _QUIET:  # pumps write into the context: give this call its own
+            ctx = CallContext()
         _collect_pumps(ctx, pumps)
     wall = time.perf_counter() - t0
     if failure is None and ctx.stop_reason is not None:  # an output pump overflowed during a clean run
@@ -210,9 +252,13 @@ def execute(
     if failure is not None:
         err = classify(failure, ctx, metrics, limits_desc=_limits_desc(limits))
         raise err from (err.__cause__ or failure)
+    if convention_error is not None:
+        if hasattr(convention_error, "metrics"):
+            convention_error.metrics = metrics
+        raise convention_error
     result = CallResult(value, exit_code, bytes(ctx.stdout), bytes(ctx.stderr), metrics)
-    if exit_code and not inv.command:
-        raise WasmExitError.from_result(f"guest called exit({exit_code}) during {inv.export!r}", result)
+    if exit_code and not command:
+        raise WasmExitError.from_result(f"guest called exit({exit_code}) during {label!r}", result)
     return result
 
 

@@ -14,6 +14,7 @@ from importlib.metadata import version as _dist_version
 from pathlib import Path
 
 import wasmtime
+import wasmtime.component
 
 from .cache import CompileCache, default_cache_dir
 from .capabilities import HostFunction
@@ -67,6 +68,7 @@ class WasmEngine:
         self.ticker = EpochTicker(self.engine, tick_s)
         self._linkers: dict[tuple[bool, tuple[HostFunction, ...]], wasmtime.Linker] = {}
         self._lock = threading.Lock()
+        self._component_linker: wasmtime.component.Linker | None = None
 
     @property
     def cache_dir(self) -> Path | None:
@@ -75,7 +77,31 @@ class WasmEngine:
 
     def compile(self, wasm: bytes) -> wasmtime.Module:
         """Compile (or fetch from cache) a core module. Raises ``wasmtime.WasmtimeError`` if invalid."""
-        return self.cache.get_or_compile(wasm, self.engine, lambda: wasmtime.Module(self.engine, wasm))
+        module: wasmtime.Module = self.cache.get_or_compile(
+            wasm, self.engine, lambda: wasmtime.Module(self.engine, wasm)
+        )
+        return module
+
+    def compile_component(self, wasm: bytes) -> wasmtime.component.Component:
+        """Compile (or fetch from cache) a component. Raises ``wasmtime.WasmtimeError`` if invalid."""
+        component: wasmtime.component.Component = self.cache.get_or_compile(
+            wasm,
+            self.engine,
+            lambda: wasmtime.component.Component(self.engine, wasm),
+            kind="component",
+            deserialize_file=wasmtime.component.Component.deserialize_file,
+        )
+        return component
+
+    def component_linker(self) -> wasmtime.component.Linker:
+        """The shared component linker with WASI preview 2 (each import is checked against the grant first)."""
+        if self._component_linker is None:
+            with self._lock:
+                if self._component_linker is None:
+                    linker = wasmtime.component.Linker(self.engine)
+                    linker.add_wasip2()
+                    self._component_linker = linker
+        return self._component_linker
 
     def linker(self, key: tuple[bool, tuple[HostFunction, ...]]) -> wasmtime.Linker:
         """The shared linker for ``(stdio_shims, host_functions)``: WASI, our shims, then the host functions."""

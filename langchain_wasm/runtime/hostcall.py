@@ -21,7 +21,7 @@ from wasmtime import _ffi as ffi
 
 from . import context
 
-__all__ = ["GuestMemory", "GuestMemoryError", "HostStop", "define_host_function", "KIND_CODES"]
+__all__ = ["GuestMemory", "GuestMemoryError", "HostStop", "define_host_function", "memory_span", "KIND_CODES"]
 
 KIND_CODES = {
     "i32": ffi.WASMTIME_I32.value,
@@ -47,9 +47,9 @@ class GuestMemoryError(Exception):
 
 
 class GuestMemory:
-    """Bounds-checked access to the calling instance's exported ``memory`` from inside a host function."""
+    """Bounds-checked access to a guest's linear memory (the caller's, inside a host function)."""
 
-    __slots__ = ("_base", "_caller", "_size")
+    __slots__ = ("_base", "_size")
 
     def __init__(self, caller: Any) -> None:
         item = ffi.wasmtime_extern_t()
@@ -59,11 +59,14 @@ class GuestMemory:
             or int(item.kind) != ffi.WASMTIME_EXTERN_MEMORY.value
         ):
             raise GuestMemoryError("the calling module exports no linear memory named 'memory'")
-        ctx = ffi.wasmtime_caller_context(caller)
-        mem = item.of.memory
-        self._caller = caller
-        self._base = ctypes.cast(ffi.wasmtime_memory_data(ctx, ctypes.byref(mem)), ctypes.c_void_p).value or 0
-        self._size = int(ffi.wasmtime_memory_data_size(ctx, ctypes.byref(mem)))
+        self._base, self._size = memory_span(ffi.wasmtime_caller_context(caller), item.of.memory)
+
+    @classmethod
+    def from_span(cls, base: int, size: int) -> GuestMemory:
+        """A view of ``size`` bytes at host address ``base`` (valid until the memory grows or the store ends)."""
+        view = cls.__new__(cls)
+        view._base, view._size = base, size
+        return view
 
     @property
     def size(self) -> int:
@@ -97,6 +100,12 @@ class GuestMemory:
 
     def write_u64(self, ptr: int, value: int) -> None:
         self.write(ptr, (value & 0xFFFFFFFFFFFFFFFF).to_bytes(8, "little"))
+
+
+def memory_span(cctx: Any, memory: Any) -> tuple[int, int]:
+    """Host base address and size in bytes of a ``wasmtime_memory_t`` in store context ``cctx``."""
+    base = ctypes.cast(ffi.wasmtime_memory_data(cctx, ctypes.byref(memory)), ctypes.c_void_p).value or 0
+    return base, int(ffi.wasmtime_memory_data_size(cctx, ctypes.byref(memory)))
 
 
 @dataclass(frozen=True, slots=True)

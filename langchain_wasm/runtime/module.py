@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +19,12 @@ from ..errors import (
     WasmMemoryLimitError,
 )
 from .binary import read_layout
-from .call import Invocation, execute
+from .call import CoreRunner, Invocation, execute
 from .capabilities import WASI_MODULE, Capabilities
 from .core_abi import check_callable, to_raw_params
 from .engine import WasmEngine, default_engine
 from .limits import Limits
+from .live import LiveInstance
 from .metrics import observe
 from .result import CallResult
 from .signatures import ExportInfo, FuncSignature, ImportInfo, describe
@@ -270,6 +271,25 @@ class WasmModule:
             raise WasmExitError.from_result(message, result)
         return result
 
+    def drive(
+        self,
+        body: Callable[[LiveInstance], Any],
+        *,
+        limits: Limits | None = None,
+        capabilities: Capabilities | None = None,
+    ) -> CallResult:
+        """Run ``body(live)`` against a fresh instance, under the same limits and mapping as ``call``.
+
+        For calling conventions that need several export calls and memory access inside one instance
+        (``BufferSpec.call`` is built on it). ``body``'s return value becomes ``result.value``.
+        """
+        limits = limits or DEFAULT_LIMITS
+        caps = capabilities or _NO_CAPS
+        pre = self._prepare(caps, limits)
+        signatures = {n: e.signature for n, e in self._exports.items() if e.signature is not None}
+        inv = Invocation("<body>", body=body, signatures=signatures)
+        return self._execute(pre, inv, limits, caps)
+
     def _execute(
         self,
         pre: wasmtime.InstancePre,
@@ -282,16 +302,16 @@ class WasmModule:
         try:
             result = execute(
                 self.engine,
-                pre,
-                inv,
+                CoreRunner(pre, inv, self._memory_export),
+                label=inv.export,
                 module_name=self.name,
-                memory_export=self._memory_export,
                 needs_wasi=self._needs_wasi,
                 needs_host=bool(self._imports),
                 limits=limits,
                 caps=caps,
                 stdin=stdin,
                 argv=argv,
+                command=inv.command,
             )
         except Exception as exc:
             observe(self.name, getattr(exc, "metrics", None))

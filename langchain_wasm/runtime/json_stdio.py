@@ -1,0 +1,102 @@
+"""The json-stdio calling convention: a WASI command reads one JSON object on stdin and writes one JSON value
+on stdout; a non-zero exit with a message on stderr is the guest refusing the input (see docs/guests.md).
+
+Input is validated against the declared JSON Schema before the guest runs, output after it ran; output that
+is not valid JSON or does not match its schema is a ``WasmAbiError`` and is never passed on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import jsonschema
+from jsonschema import Draft202012Validator
+
+from ..errors import WasmAbiError, WasmArgumentError, WasmGuestError
+
+if TYPE_CHECKING:
+    from .capabilities import Capabilities
+    from .limits import Limits
+    from .module import WasmModule
+    from .result import CallResult
+
+__all__ = ["JsonStdioSpec", "schema_errors"]
+
+_MAX_MESSAGES = 5
+
+
+def schema_errors(validator: Draft202012Validator, value: Any) -> list[str]:
+    """Readable schema violations, at most a few, each with its JSON path (``$.a[0].b: ...``)."""
+    out = []
+    for err in sorted(validator.iter_errors(value), key=lambda e: list(e.path))[:_MAX_MESSAGES]:
+        path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err.path)
+        out.append(f"{path}: {err.message}")
+    return out
+
+
+@dataclass(frozen=True)
+class JsonStdioSpec:
+    """The schemas of a json-stdio guest. Both schemas are checked to be valid JSON Schema on creation."""
+
+    input_schema: Mapping[str, Any]
+    output_schema: Mapping[str, Any]
+    _input: Draft202012Validator = field(init=False, repr=False, compare=False)
+    _output: Draft202012Validator = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for label, schema in (("input_schema", self.input_schema), ("output_schema", self.output_schema)):
+            try:
+                Draft202012Validator.check_schema(dict(schema))
+            except jsonschema.SchemaError as exc:
+                raise ValueError(f"{label} is not a valid JSON Schema: {exc.message}") from None
+        object.__setattr__(self, "_input", Draft202012Validator(dict(self.input_schema)))
+        object.__setattr__(self, "_output", Draft202012Validator(dict(self.output_schema)))
+
+    def validate_input(self, arguments: Any) -> None:
+        problems = schema_errors(self._input, arguments)
+        if problems:
+            raise WasmArgumentError("arguments do not match the input schema: " + "; ".join(problems))
+
+    def call(
+        self,
+        module: WasmModule,
+        arguments: Mapping[str, Any],
+        *,
+        limits: Limits | None = None,
+        capabilities: Capabilities | None = None,
+    ) -> CallResult:
+        """Run ``module`` with ``arguments`` as JSON on stdin; ``result.value`` is the validated JSON output."""
+        self.validate_input(arguments)
+        stdin = json.dumps(arguments, ensure_ascii=False, allow_nan=False).encode("utf-8")
+        result = module.run(stdin=stdin, limits=limits, capabilities=capabilities)
+        if result.exit_code != 0:
+            lines = [ln.strip() for ln in result.stderr_text().splitlines() if ln.strip()]
+            reason = lines[-1][:500] if lines else "no message on stderr"
+            raise WasmGuestError(
+                f"{module.name} refused the input (exit status {result.exit_code}): {reason}",
+                code=result.exit_code,
+                metrics=result.metrics,
+                stdout=result.stdout,
+                stderr=result.stderr,
+            )
+        try:
+            value = json.loads(result.stdout.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise WasmAbiError(
+                f"{module.name} wrote output that is not JSON ({exc})",
+                metrics=result.metrics,
+                stdout=result.stdout,
+                stderr=result.stderr,
+            ) from None
+        problems = schema_errors(self._output, value)
+        if problems:
+            raise WasmAbiError(
+                f"{module.name} wrote output that breaks its declared output schema: " + "; ".join(problems),
+                metrics=result.metrics,
+                stdout=result.stdout,
+                stderr=result.stderr,
+            )
+        return type(result)(value, result.exit_code, result.stdout, result.stderr, result.metrics)
