@@ -25,7 +25,8 @@ SOLVE = """(module
       (then (i32.const 0) (f64.const 0) (f64.const 0))
       (else (i32.const 2)
         (f64.div (f64.sub (f64.neg (local.get $b)) (f64.sqrt (local.get $d))) (f64.mul (f64.const 2) (local.get $a)))
-        (f64.div (f64.add (f64.neg (local.get $b)) (f64.sqrt (local.get $d))) (f64.mul (f64.const 2) (local.get $a)))))))
+        (f64.div (f64.add (f64.neg (local.get $b)) (f64.sqrt (local.get $d)))
+                 (f64.mul (f64.const 2) (local.get $a)))))))
 """
 
 CORE_MANIFEST = """
@@ -164,7 +165,7 @@ def test_capability_not_declared_is_a_manifest_error(tmp_path):
     manifest = CORE_MANIFEST.replace('module = "solve.wasm"', 'module = "hello.wasm"').replace(
         'export = "solve"', 'export = "_start"'
     )
-    with pytest.raises(ManifestError, match="capabilities do not cover the module.*fd_write"):
+    with pytest.raises(ManifestError, match=r"capabilities do not cover the module.*fd_write"):
         Guest.load(_guest_dir(tmp_path, manifest, wat.HELLO, "hello.wasm"))
 
 
