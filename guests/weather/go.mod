@@ -1,0 +1,3 @@
+module langchain_wasm/guests/weather
+
+go 1.22
