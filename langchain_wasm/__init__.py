@@ -1,5 +1,7 @@
 """langchain-wasm: WebAssembly sandboxes for LangChain tools and LangGraph agents."""
 
+from typing import TYPE_CHECKING, Any
+
 from langchain_wasm.runtime import (
     CallMetrics,
     CallResult,
@@ -18,10 +20,39 @@ from langchain_wasm.runtime import (
     default_engine,
     set_metrics_sink,
 )
+from langchain_wasm.runtime.component import WasmComponent
+from langchain_wasm.runtime.manifest import Guest
 
 __version__ = "0.1.0"
 
+# The LangChain/LangGraph layers load on first use, so `import langchain_wasm.runtime` stays free of them.
+_LAZY = {
+    "WasmTool": "langchain_wasm.tools",
+    "WasmToolkit": "langchain_wasm.tools",
+    "WasmNode": "langchain_wasm.graph",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'langchain_wasm' has no attribute {name!r}")
+
+
+if TYPE_CHECKING:
+    from langchain_wasm.graph import WasmNode
+    from langchain_wasm.tools import WasmTool, WasmToolkit
+
 __all__ = [
+    "WasmTool",
+    "WasmToolkit",
+    "WasmNode",
+    "Guest",
+    "WasmComponent",
     "WasmModule",
     "WasmEngine",
     "default_engine",

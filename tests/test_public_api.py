@@ -6,6 +6,11 @@ import langchain_wasm
 import langchain_wasm.errors
 
 EXPECTED = [
+    "WasmTool",
+    "WasmToolkit",
+    "WasmNode",
+    "Guest",
+    "WasmComponent",
     "WasmModule",
     "WasmEngine",
     "default_engine",

@@ -133,6 +133,8 @@ class BufferSpec:
     export: str
     params: tuple[BufferParam, ...]
     result: str
+    #: What the guest's refusal codes mean (from the manifest's ``[error_codes]``), for error messages.
+    error_codes: Mapping[int, str] | None = None
 
     def __post_init__(self) -> None:
         for p in self.params:
@@ -211,7 +213,11 @@ class BufferSpec:
         packed = live.call(self.export, *params) & 0xFFFFFFFFFFFFFFFF
         ptr, length = packed >> 32, packed & 0xFFFFFFFF
         if ptr == 0:
-            raise WasmGuestError(f"the guest refused the input of {self.export!r} (error code {length})", code=length)
+            meaning = (self.error_codes or {}).get(length)
+            reason = f": {meaning}" if meaning else ""
+            raise WasmGuestError(
+                f"the guest refused the input of {self.export!r} (error code {length}){reason}", code=length
+            )
         mem = live.memory()
         if ptr + length > mem.size:
             raise WasmAbiError(

@@ -119,6 +119,57 @@ class Guest:
             _binding=binding,
         )
 
+    @classmethod
+    def from_module(
+        cls,
+        module: WasmModule | WasmComponent,
+        *,
+        export: str,
+        name: str | None = None,
+        description: str | None = None,
+        limits: Limits | None = None,
+        capabilities: Capabilities | None = None,
+        param_names: list[str] | None = None,
+    ) -> Guest:
+        """A guest without a manifest: a core export (params ``arg0``... unless ``param_names``) or a component
+        function. Buffer and json-stdio guests need a manifest (their schemas cannot be derived)."""
+        abi = "component" if isinstance(module, WasmComponent) else "core"
+        tool_name = name or _tool_name(f"{module.name}_{export.split('#')[-1]}")
+        data: dict[str, Any] = {
+            "name": tool_name,
+            "description": description or f"Runs {export} of the WebAssembly module {module.name} in a sandbox.",
+            "abi": abi,
+            "module": module.name,
+            "export": export,
+        }
+        if abi == "core":
+            arity = len(module.signature(export).params)  # type: ignore[union-attr]
+            names = param_names or [f"arg{i}" for i in range(arity)]
+            if len(names) != arity:
+                raise WasmArgumentError(f"{module.name}.{export} takes {arity} params; {len(names)} names were given")
+            data["params"] = [{"name": n} for n in names]
+            results = len(module.signature(export).results)  # type: ignore[union-attr]
+            if results > 1:
+                data["result"] = {"names": [f"result{i}" for i in range(results)]}
+        caps = capabilities or Capabilities()
+        module.check(caps)
+        binder = _bind_component if abi == "component" else _bind_core
+        export, binding, input_schema, output_schema = binder(Path("."), data, module)
+        return cls(
+            name=tool_name,
+            description=data["description"],
+            abi=abi,
+            export=export,
+            path=Path(module.name),
+            module=module,
+            limits=limits or Limits(),
+            capabilities=caps,
+            input_schema=input_schema,
+            output_schema=output_schema,
+            manifest=data,
+            _binding=binding,
+        )
+
     # -- calling -------------------------------------------------------------------------------------------
     def call(
         self,
@@ -137,6 +188,16 @@ class Guest:
         caps = capabilities or self.capabilities
         result: CallResult = self._binding(self.module, arguments, limits, caps)
         return result
+
+
+def _tool_name(text: str) -> str:
+    """A tool name from free text: lower case, [a-z0-9_], starting with a letter, at most 64 characters."""
+    import re
+
+    out = re.sub(r"[^a-z0-9_]+", "_", text.lower()).strip("_") or "tool"
+    if not out[0].isalpha():
+        out = f"t_{out}"
+    return out[:64]
 
 
 def _read_schema(base: Path, data: dict[str, Any], key: str) -> dict[str, Any] | None:
@@ -241,7 +302,8 @@ def _bind_buffer(base: Path, data: dict[str, Any], module: Any) -> tuple[str, An
     params = data.get("params", [])
     if any("type" not in p for p in params):
         raise ManifestError(f"{where}: every buffer param needs a `type`")
-    spec = BufferSpec(export, tuple(BufferParam(p["name"], p["type"]) for p in params), result["type"])
+    codes = {int(k): v for k, v in data.get("error_codes", {}).items()}
+    spec = BufferSpec(export, tuple(BufferParam(p["name"], p["type"]) for p in params), result["type"], codes)
     try:
         spec.check({n: e.signature for n, e in module.exports.items()}, where)
     except ValueError as exc:

@@ -1,0 +1,119 @@
+"""JSON Schema (as derived by the runtime from signatures, WIT types or manifests) to pydantic models.
+
+The model is what LangChain shows the LLM (``tool_call_schema``) and what validates its arguments. Top-level
+fields get Python-safe names (``from-unit`` becomes ``from_unit``; LangChain filters parsed arguments by
+top-level name, so they cannot be aliases); nested objects keep their original keys as aliases. ``to_guest``
+turns a validated model back into the guest's JSON with the original names everywhere.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from typing import Annotated, Any, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+__all__ = ["model_from_schema", "python_name", "to_guest"]
+
+
+def python_name(name: str) -> str:
+    """A valid, non-keyword Python identifier for a JSON/WIT name."""
+    out = re.sub(r"\W", "_", name.replace("-", "_"))
+    if not out or out[0].isdigit():
+        out = f"f_{out}"
+    if keyword.iskeyword(out) or out.startswith("model_"):
+        out = f"{out}_"
+    return out
+
+
+def _title(name: str) -> str:
+    return "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", name) if part) or "Args"
+
+
+class _Builder:
+    def __init__(self, root_name: str) -> None:
+        self.root_name = root_name
+        self.count = 0
+
+    def annotation(self, schema: dict[str, Any] | bool, hint: str) -> Any:
+        """The Python type for ``schema``, with constraints as ``Field`` metadata where pydantic has them."""
+        if isinstance(schema, bool) or not schema:
+            return Any
+        if "const" in schema:
+            return Literal[schema["const"]]
+        if "enum" in schema:
+            return Literal[tuple(schema["enum"])]
+        for key in ("anyOf", "oneOf"):
+            if key in schema:
+                options = schema[key]
+                non_null = [o for o in options if o.get("type") != "null"]
+                types = [self.annotation(o, f"{hint}_{i}") for i, o in enumerate(non_null)]
+                inner = types[0] if len(types) == 1 else Union[tuple(types)]  # noqa: UP007
+                return Optional[inner] if len(non_null) < len(options) else inner  # noqa: UP045
+        kind = schema.get("type")
+        if kind == "integer" or kind == "number":
+            base: Any = int if kind == "integer" else float
+            return Annotated[base, Field(ge=schema.get("minimum"), le=schema.get("maximum"))]
+        if kind == "string":
+            return Annotated[
+                str,
+                Field(
+                    min_length=schema.get("minLength"),
+                    max_length=schema.get("maxLength"),
+                    pattern=schema.get("pattern"),
+                ),
+            ]
+        if kind == "boolean":
+            return bool
+        if kind == "null":
+            return type(None)
+        if kind == "array":
+            if "prefixItems" in schema:
+                items = tuple(self.annotation(s, f"{hint}_{i}") for i, s in enumerate(schema["prefixItems"]))
+                return tuple.__class_getitem__(items)
+            item = self.annotation(schema.get("items", {}), f"{hint}_item")
+            return Annotated[
+                list.__class_getitem__(item),
+                Field(min_length=schema.get("minItems"), max_length=schema.get("maxItems")),
+            ]
+        if kind == "object":
+            if "properties" in schema:
+                return self.model(schema, hint, top_level=False)
+            return dict[str, Any]
+        return Any
+
+    def model(self, schema: dict[str, Any], name: str, *, top_level: bool) -> type[BaseModel]:
+        required = set(schema.get("required", []))
+        fields: dict[str, Any] = {}
+        for key, sub in schema.get("properties", {}).items():
+            field_name = python_name(key)
+            ann = self.annotation(sub, f"{name}_{field_name}")
+            kwargs: dict[str, Any] = {}
+            if sub.get("description"):
+                kwargs["description"] = sub["description"]
+            if not top_level and field_name != key:
+                kwargs["alias"] = key
+            default: Any = ... if key in required else sub.get("default")
+            fields[field_name] = (ann, Field(default, **kwargs))
+        extra: Literal["forbid", "ignore"] = "forbid" if schema.get("additionalProperties") is False else "ignore"
+        config = ConfigDict(extra=extra, populate_by_name=True)
+        model: type[BaseModel] = create_model(
+            _title(name), __config__=config, __doc__=schema.get("description"), **fields
+        )
+        return model
+
+
+def model_from_schema(name: str, schema: dict[str, Any]) -> type[BaseModel]:
+    """A pydantic model for an arguments object schema (``{"type": "object", "properties": ...}``)."""
+    if schema.get("type") != "object":
+        raise ValueError(f"{name}: tool arguments must be described by an object schema, got {schema.get('type')!r}")
+    return _Builder(name).model(schema, name, top_level=True)
+
+
+def to_guest(model: type[BaseModel], values: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """Validate ``values`` (top-level Python names) and return the guest's JSON with its original names."""
+    instance = model.model_validate(values)
+    dumped = instance.model_dump(by_alias=True, mode="json", exclude_unset=False)
+    names = {python_name(k): k for k in schema.get("properties", {})}
+    return {names.get(k, k): v for k, v in dumped.items()}
