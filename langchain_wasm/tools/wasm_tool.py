@@ -45,14 +45,20 @@ class WasmTool(BaseTool):
             msg = tool.invoke({"type": "tool_call", "id": "1", "name": tool.name, "args": {"city": "Paris"}})
             msg.content, msg.artifact["result"], msg.artifact["metrics"]["fuel_used"]
 
-    Errors the model can fix (bad arguments, the guest refusing the input, a sandbox limit) raise
-    ``ToolException`` subclasses (see ``langchain_wasm.tools.errors``), which ``ToolNode`` reports back to
-    the model. ``limits`` and ``capabilities`` default to the guest manifest's.
+    Errors the model can fix (bad arguments, the guest refusing the input, a sandbox limit) are
+    ``ToolException`` subclasses (see ``langchain_wasm.tools.errors``) whose message says what to change; by
+    default (``handle_tool_error=True``) they come back as an error ``ToolMessage``. Host misconfiguration
+    (a broken manifest, an ungranted capability) raises. ``limits`` and ``capabilities`` default to the guest
+    manifest's.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     response_format: str = "content_and_artifact"  # type: ignore[assignment]
+    handle_tool_error: bool | str | Any = True
+    """By default an error the model can fix becomes an error ``ToolMessage`` (so any agent, including
+    ``create_agent``, whose ``ToolNode`` re-raises tool errors by default, keeps going). Set ``False`` to have
+    the ``ToolException`` subclasses raised, e.g. for ``ToolNode(handle_tool_errors=...)`` to decide."""
     guest: Guest
     """The guest this tool runs."""
     limits: Limits
