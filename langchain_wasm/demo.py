@@ -5,6 +5,7 @@ python -m langchain_wasm.demo
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -84,7 +85,48 @@ def main() -> int:
         )
         print(f"  files in the read-only dir afterwards: {sorted(os.listdir(work))}")
     print("\nNon-zero errno values are WASI's refusals (76 = not capable, 63 = not permitted).")
+    _tools_demo()
     return 0
+
+
+_EXAMPLES = {
+    "weather": {"city": "Reykjavik", "units": "metric"},
+    "text_stats": {"text": "Wasm tools are fast. Wasm tools are safe!"},
+    "matmul": {"a": [[1, 2], [3, 4]], "b": [[5, 6], [7, 8]]},
+    "sha256": {"text": "hello"},
+    "quadratic": {"a": 1, "b": -3, "c": 2},
+    "quadratic_component": {"a": 1, "b": 2, "c": 5},
+}
+
+
+def _tools_demo() -> None:
+    from langchain_wasm.tools import WasmToolkit
+
+    print("\nGuests in guests/ as LangChain tools (one fresh sandbox per call):")
+    for tool in WasmToolkit.from_directory().get_tools():
+        guest = tool.guest  # type: ignore[attr-defined]
+        args = _EXAMPLES.get(tool.name)
+        lang = guest.manifest.get("language", "?")
+        if args is None:
+            print(f"  {tool.name:<20} [{guest.abi}, {lang}] (no example)")
+            continue
+        msg = tool.invoke({"type": "tool_call", "id": "demo", "name": tool.name, "args": args})
+        metrics = msg.artifact["metrics"] if msg.artifact else {}
+        content = str(msg.content)
+        print(f"  {tool.name:<20} [{guest.abi}, {lang}] {json.dumps(args)[:60]}")
+        print(
+            f"  {'':<20} -> {content[:100]}{'...' if len(content) > 100 else ''} "
+            f"({metrics.get('wall_s', 0) * 1000:.1f} ms, fuel {metrics.get('fuel_used', 0)})"
+        )
+    try:
+        from langchain_wasm.tools import WasmTool
+
+        bad = WasmTool.from_manifest(GUESTS.parent / "weather").invoke(
+            {"type": "tool_call", "id": "demo", "name": "weather", "args": {"city": "Atlantis"}}
+        )
+        print(f"\n  what the model sees for a bad city: {str(bad.content)[:140]}...")
+    except LangChainWasmError as exc:  # pragma: no cover - a broken checkout
+        print(f"  weather guest unavailable: {exc}")
 
 
 if __name__ == "__main__":

@@ -84,9 +84,7 @@ def test_tool_node_handles_raised_tool_exceptions():
     graph = StateGraph(MessagesState)
     graph.add_node("tools", ToolNode([strict], handle_tool_errors=True))
     graph.add_edge(START, "tools")
-    out = graph.compile().invoke(
-        {"messages": [AIMessage("", tool_calls=[call("weather", {"city": "Atlantis"}, "x")])]}
-    )
+    out = graph.compile().invoke({"messages": [AIMessage("", tool_calls=[call("weather", {"city": "Atlantis"}, "x")])]})
     msg = out["messages"][-1]
     assert msg.status == "error"
     assert "Atlantis" in msg.content

@@ -1,0 +1,126 @@
+"""Guests against native code and pure Python, measured in the same run.
+
+    python bench/bench_guests.py [--repeat N]
+
+- matmul 128x128 and 256x256: the C guest's kernel (inside a live instance, inputs already copied in) against
+  the same C kernel built natively with gcc -O2 (built here into a temp dir from guests/matmul/matmul_native.c;
+  arrays prepared once); plus the whole guest call (Python lists -> buffers -> fresh instance -> lists) and
+  pure Python. Goal: the guest kernel within 1.5x of native.
+- sha256 of 1 MiB: the Zig guest against hashlib.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import hashlib
+import os
+import random
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("LANGCHAIN_WASM_CACHE_DIR", tempfile.mkdtemp(prefix="lcw-bench-"))
+
+from langchain_wasm.runtime.buffer_abi import BufferParam, BufferSpec
+from langchain_wasm.runtime.live import LiveInstance
+from langchain_wasm.runtime.manifest import Guest
+
+GUESTS = Path(__file__).resolve().parents[1] / "guests"
+
+
+def best(fn: Callable[[], object], repeat: int) -> float:
+    fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def native_kernel(flat_a: list[float], flat_b: list[float], size: int) -> Callable[[], None] | None:
+    """The native kernel on arrays prepared once: only the multiplication is timed."""
+    cc = shutil.which("gcc") or shutil.which("cc")
+    if cc is None:
+        return None
+    out = Path(tempfile.mkdtemp(prefix="lcw-native-")) / "libmatmul_native.so"
+    subprocess.run(
+        [cc, "-O2", "-shared", "-fPIC", "-o", str(out), "matmul_native.c"], cwd=GUESTS / "matmul", check=True
+    )
+    lib = ctypes.CDLL(str(out))
+    da, db = (ctypes.c_double * len(flat_a))(*flat_a), (ctypes.c_double * len(flat_b))(*flat_b)
+    res = (ctypes.c_double * (size * size))()
+    return lambda: lib.matmul_f64(da, db, res, size, size, size)
+
+
+def guest_kernel(matmul: Guest, a: list[list[float]], b: list[list[float]]) -> Callable[[], object]:
+    """The guest kernel alone: inputs copied into a live instance once, then only the export call is timed."""
+    spec = BufferSpec("matmul", (BufferParam("a", "f64_matrix"), BufferParam("b", "f64_matrix")), "f64_matrix")
+    encoded = spec.encode([a, b])
+    timings: list[float] = []
+
+    def body(live: LiveInstance) -> None:
+        params: list[int | float] = []
+        for buf, extra in encoded:
+            assert buf is not None
+            ptr = live.call("alloc", len(buf))
+            live.memory().write(ptr & 0xFFFFFFFF, buf)
+            params += [ptr, len(buf), *extra]
+        live.call("matmul", *params)  # warm-up (page faults, first touch)
+        for _ in range(5):
+            t0 = time.perf_counter()
+            live.call("matmul", *params)
+            timings.append(time.perf_counter() - t0)
+
+    def run() -> float:
+        timings.clear()
+        matmul.module.drive(body, limits=matmul.limits)  # type: ignore[union-attr]
+        return min(timings)
+
+    return run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    matmul = Guest.load(GUESTS / "matmul")
+    sha = Guest.load(GUESTS / "sha256")
+    print(f"# guests vs native, best of {args.repeat}, {time.strftime('%Y-%m-%d')}")
+    for size in (128, 256):
+        rng = random.Random(size)
+        a = [[rng.random() for _ in range(size)] for _ in range(size)]
+        b = [[rng.random() for _ in range(size)] for _ in range(size)]
+        flat_a = [x for row in a for x in row]
+        flat_b = [x for row in b for x in row]
+        t_call = best(lambda a=a, b=b: matmul.call({"a": a, "b": b}), args.repeat)
+        t_kernel = guest_kernel(matmul, a, b)()
+        native = native_kernel(flat_a, flat_b, size)
+        row = f"matmul {size}x{size}: guest kernel {t_kernel * 1000:7.2f} ms"
+        if native is not None:
+            t_native = best(native, args.repeat)
+            row += f" | native gcc -O2 {t_native * 1000:7.2f} ms | kernel guest/native {t_kernel / t_native:4.2f}x"
+        row += f" | whole call (list->buffer->list) {t_call * 1000:7.2f} ms"
+        if size == 128:
+
+            def py() -> list[list[float]]:
+                bt = list(zip(*b, strict=True))
+                return [[sum(x * y for x, y in zip(r, c, strict=True)) for c in bt] for r in a]
+
+            t_py = best(py, max(1, args.repeat // 3))
+            row += f" | pure Python {t_py * 1000:7.1f} ms | python/whole-call {t_py / t_call:4.1f}x"
+        print(row)
+    data = random.Random(0).randbytes(1 << 20)
+    t_sha = best(lambda: sha.call({"text": data}), args.repeat)
+    t_lib = best(lambda: hashlib.sha256(data).hexdigest(), args.repeat)
+    print(
+        f"sha256 1 MiB: guest {t_sha * 1000:.2f} ms | hashlib {t_lib * 1000:.2f} ms | guest/hashlib {t_sha / t_lib:.1f}x"
+    )
+
+
+if __name__ == "__main__":
+    main()
