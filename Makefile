@@ -30,8 +30,10 @@ format: $(STAMP)  ## apply ruff formatting and fixes
 	$(PY) -m ruff format langchain_wasm tests bench
 	$(PY) -m ruff check --fix langchain_wasm tests bench
 
-bench: $(STAMP)  ## per-call cost against raw wasmtime-py, same run
+bench: $(STAMP)  ## benchmarks: ratios against baselines measured in the same run
 	$(PY) bench/bench_call.py
+	$(PY) bench/bench_tool.py
+	$(PY) bench/bench_guests.py
 
 clean:  ## remove the venv and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
