@@ -28,7 +28,7 @@ from .limits import Limits
 from .metrics import observe
 from .result import CallResult
 from .wit_docs import WitDocs, read_wit_docs
-from .wit_types import UnsupportedWitTypeError, from_wasm, json_schema, to_wasm, type_name
+from .wit_types import UnsupportedValueError, UnsupportedWitTypeError, from_wasm, json_schema, to_wasm, type_name
 
 __all__ = ["ComponentFunction", "WasmComponent", "WASI_P2_GROUPS"]
 
@@ -215,7 +215,10 @@ class WasmComponent:
         problems = schema_errors(validator, dict(arguments))
         if problems:
             raise WasmArgumentError(f"{self.name}: arguments do not match {func.signature}: " + "; ".join(problems))
-        values = [to_wasm(ty, arguments[n]) for n, ty in func.params]
+        try:
+            values = [to_wasm(ty, arguments[n]) for n, ty in func.params]
+        except UnsupportedValueError as exc:
+            raise WasmArgumentError(f"{self.name}: {exc}") from None
         return self.call(export, *values, limits=limits, capabilities=capabilities, _json=True)
 
     def call(

@@ -18,10 +18,11 @@ class Limits:
             interruption; a guest sleep is cut off at the deadline too. ``None`` disables it.
         fuel: instruction budget (wasmtime fuel units, roughly one per wasm instruction). ``None`` means
             unlimited; the deadline still applies.
-        memory_bytes: cap on linear memory per store; ``memory.grow`` past it fails (the guest sees
-            out-of-memory) and a module whose minimum exceeds it does not instantiate.
-        table_elements: cap on table elements per store.
-        instances: cap on instances per store (a core module needs one).
+        memory_bytes: cap on each linear memory; ``memory.grow`` past it fails (the guest sees out-of-memory)
+            and a module whose minimum exceeds it does not instantiate. A core module has one memory; a
+            component may have several (at most ``memories``).
+        table_elements: cap on the elements of each table.
+        instances: cap on instances per store (a core module needs one, a component one per inner module).
         tables: cap on tables per store.
         memories: cap on linear memories per store.
         stdout_bytes: cap on captured stdout; writing more stops the guest with ``WasmOutputLimitError``.
@@ -32,9 +33,9 @@ class Limits:
     fuel: int | None = 1_000_000_000
     memory_bytes: int = 256 * MIB
     table_elements: int = 100_000
-    instances: int = 10
-    tables: int = 10
-    memories: int = 4
+    instances: int = 64
+    tables: int = 64
+    memories: int = 8
     stdout_bytes: int = 1 * MIB
     stderr_bytes: int = 256 * 1024
 

@@ -41,6 +41,10 @@ def trap_kind(exc: BaseException, ctx: CallContext, memory_bytes: int, memory_ca
     if ctx.stop_reason is not None:
         return ctx.stop_reason
     code = exc.trap_code if isinstance(exc, wasmtime.Trap) else None
+    if code is None and isinstance(exc, wasmtime.WasmtimeError) and "resource limit exceeded" in str(exc):
+        # The store limiter refusing an instance, table or memory at instantiation carries no code; this
+        # wording is wasmtime's own for exactly that case.
+        return "memory"
     if code == wasmtime.TrapCode.OUT_OF_FUEL:
         return "fuel"
     if code == wasmtime.TrapCode.INTERRUPT:
@@ -81,8 +85,8 @@ def classify(
         )
     if kind == "memory":
         return WasmMemoryLimitError(
-            f"guest hit the linear memory limit of {limits_desc['memory_bytes']} bytes {used}; "
-            f"underlying trap: {_trap_text(exc)}",
+            f"guest hit the memory limits (linear memory {limits_desc['memory_bytes']} bytes each, and the "
+            f"instance/table/memory counts) {used}; underlying error: {_trap_text(exc)}",
             trap_code=_code(exc),
             **out,
         )

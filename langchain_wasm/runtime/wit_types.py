@@ -29,7 +29,7 @@ from wasmtime import component as wc
 
 from .core_abi import F32_MAX
 
-__all__ = ["UnsupportedWitTypeError", "type_name", "json_schema", "to_wasm", "from_wasm"]
+__all__ = ["UnsupportedValueError", "UnsupportedWitTypeError", "type_name", "json_schema", "to_wasm", "from_wasm"]
 
 _INTS: dict[type, tuple[int, int]] = {
     wc.U8: (0, 2**8 - 1),
@@ -46,6 +46,10 @@ _SIMPLE = {wc.Bool: "bool", wc.F32: "f32", wc.F64: "f64", wc.Char: "char", wc.St
 
 class UnsupportedWitTypeError(TypeError):
     """A WIT type with no JSON form for tool calls (resources, streams, futures, error-context)."""
+
+
+class UnsupportedValueError(ValueError):
+    """A value that fits the JSON Schema but cannot be passed safely (e.g. a lone surrogate in a char)."""
 
 
 def type_name(ty: Any) -> str:
@@ -133,8 +137,25 @@ def _variant_cases(ty: Any) -> list[tuple[str, Any]]:
     return list(ty.cases)
 
 
+def _text(ty: Any, value: Any) -> str:
+    # A lone surrogate in a `char` makes wasmtime's C API panic and abort the whole process (seen with 49.0.0);
+    # JSON "\ud800" decodes to exactly that, so text is checked to be encodable before it goes near the guest.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UnsupportedValueError(
+            f"{type_name(ty)} value {value!r} is not valid Unicode (a lone surrogate)"
+        ) from None
+    return str(value)
+
+
 def to_wasm(ty: Any, value: Any) -> Any:
-    """A JSON-like ``value`` (already valid against ``json_schema(ty)``) as wasmtime-py expects it."""
+    """A JSON-like ``value`` (already valid against ``json_schema(ty)``) as wasmtime-py expects it.
+
+    Raises ``UnsupportedValueError`` for text that is not valid Unicode.
+    """
+    if isinstance(ty, wc.Char | wc.String):
+        return _text(ty, value)
     if type(ty) in _INTS or type(ty) in _SIMPLE:
         return float(value) if isinstance(ty, wc.F32 | wc.F64) else value
     if isinstance(ty, wc.ListType):
@@ -195,7 +216,9 @@ def from_wasm(ty: Any, value: Any) -> Any:
     if isinstance(ty, wc.FlagsType):
         return sorted(value, key=list(ty.names).index)
     if isinstance(ty, wc.OptionType | wc.ResultType | wc.VariantType):
-        if isinstance(value, wc.Variant):
+        # wasmtime-py tags a variant-like value only when its cases' Python types overlap; an untagged value
+        # may itself be a (tagged) Variant of an inner type, so the outer type decides, not the value.
+        if ty._tagged():
             tag, payload = value.tag, value.payload
         else:
             tag, payload = _untagged_case(ty, value), value

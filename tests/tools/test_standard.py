@@ -19,6 +19,31 @@ EXAMPLES: dict[str, dict[str, Any]] = {
 }
 OPTIONAL = {
     "quadratic": {"a": 1.0, "b": -3.0, "c": 2.0},
+    "quadratic_component": {"a": 1.0, "b": 2.0, "c": 5.0},
+    "typed_component": {
+        "samples": [
+            {
+                "value": 21.5,
+                "unit": "celsius",
+                "uncertainty": 0.1,
+                "sensor": 3,
+                "timestamp_ms": 0,
+                "quality": 200,
+                "calibrated": True,
+                "label": "lab",
+            }
+        ],
+        "options": {
+            "target": "fahrenheit",
+            "statistics": ["mean"],
+            "outliers": "keep",
+            "min_quality": None,
+            "calibrated_only": False,
+            "bucket_width": None,
+            "decimals": 1,
+            "decimal_separator": ".",
+        },
+    },
 }
 
 
