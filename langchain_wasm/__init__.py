@@ -30,6 +30,10 @@ _LAZY = {
     "WasmTool": "langchain_wasm.tools",
     "WasmToolkit": "langchain_wasm.tools",
     "WasmNode": "langchain_wasm.graph",
+    "create_wasm_agent": "langchain_wasm.graph",
+    "Plan": "langchain_wasm.graph",
+    "PlanStep": "langchain_wasm.graph",
+    "WasmAgentState": "langchain_wasm.graph",
 }
 
 
@@ -44,10 +48,14 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
-    from langchain_wasm.graph import WasmNode
+    from langchain_wasm.graph import Plan, PlanStep, WasmAgentState, WasmNode, create_wasm_agent
     from langchain_wasm.tools import WasmTool, WasmToolkit
 
 __all__ = [
+    "create_wasm_agent",
+    "Plan",
+    "PlanStep",
+    "WasmAgentState",
     "WasmTool",
     "WasmToolkit",
     "WasmNode",

@@ -6,6 +6,10 @@ import langchain_wasm
 import langchain_wasm.errors
 
 EXPECTED = [
+    "create_wasm_agent",
+    "Plan",
+    "PlanStep",
+    "WasmAgentState",
     "WasmTool",
     "WasmToolkit",
     "WasmNode",
