@@ -86,7 +86,36 @@ def main() -> int:
         print(f"  files in the read-only dir afterwards: {sorted(os.listdir(work))}")
     print("\nNon-zero errno values are WASI's refusals (76 = not capable, 63 = not permitted).")
     _tools_demo()
+    _agent_demo()
     return 0
+
+
+def _agent_demo() -> None:
+    import argparse
+
+    from langchain_wasm.graph.cli_agent import run_agent
+
+    print("\nThe plan/execute agent (planner -> parallel sandboxed steps -> planner):")
+    ns = argparse.Namespace(
+        model=os.environ.get("LANGCHAIN_WASM_MODEL"),
+        question=None,
+        guests=None,
+        db=None,
+        thread="demo",
+        approve="auto",
+        max_iterations=6,
+    )
+    if ns.model:
+        from langchain_wasm.graph.recorded import DEMO_QUESTION
+
+        ns.question = DEMO_QUESTION
+    run_agent(ns)
+    if not ns.model:
+        print(
+            "\n(The planner above was a recording. Ask anything with a real model: "
+            "LANGCHAIN_WASM_MODEL=openai:gpt-4.1-mini make demo, or "
+            "langchain-wasm agent 'your question' --model anthropic:claude-sonnet-4-5 / ollama:llama3.2.)"
+        )
 
 
 _EXAMPLES = {

@@ -11,7 +11,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 
-from langchain_wasm.graph.plan import Plan
+from langchain_wasm.graph.plan import Plan, StepReferenceError, resolve_references
 from langchain_wasm.graph.prompt import planner_prompt
 from langchain_wasm.graph.state import WasmAgentState
 from langchain_wasm.graph.validate import parse_plan, plan_from_data, validate_plan
@@ -107,9 +107,15 @@ class Planner:
         assert plan is not None
         said = AIMessage(plan.model_dump_json(exclude_none=True), name="planner")
         if plan.final_answer is not None and not plan.steps:
+            # The answer may quote the last plan's results by reference ("${s1.temperature}").
+            results = {k: v.get("result") for k, v in (state.get("step_results") or {}).items()}
+            try:
+                text = resolve_references(plan.final_answer, results)
+            except StepReferenceError as exc:
+                return self._repair(state, [f"final_answer: {exc}"], said)
             return {
-                "messages": [said, AIMessage(plan.final_answer)],
-                "final_answer": plan.final_answer,
+                "messages": [said, AIMessage(text)],
+                "final_answer": text,
                 "plan": plan.model_dump(),
                 "repairs": 0,
             }

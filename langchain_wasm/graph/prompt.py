@@ -21,7 +21,8 @@ Answer the user's request. In each turn, reply with ONE JSON object following th
   dependencies run in parallel. A step may use an earlier step's result: an argument value "${{s1}}" is replaced
   by s1's result, "${{s1.field}}" by a field of it; such a step depends on s1.
 - At most {max_steps} steps per plan. After the steps run you will see their results (or errors) and plan again.
-- When the results answer the request, reply with {{"reasoning": "...", "steps": [], "final_answer": "..."}}.
+- When the results answer the request, reply with {{"reasoning": "...", "steps": [], "final_answer": "..."}};
+  the final answer may quote the last results by reference, e.g. "It is ${{s1.temperature}} degrees".
 - Arguments must match each tool's schema exactly. If a step failed, fix the cause instead of repeating it.
 
 Tools:

@@ -1,0 +1,119 @@
+"""``langchain-wasm agent``: stream the plan/execute agent in a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import sys
+from typing import Any
+
+from langchain_core.messages import HumanMessage
+from langchain_core.runnables import RunnableConfig
+from langgraph.types import Command
+
+from langchain_wasm.graph.agent import create_wasm_agent
+from langchain_wasm.graph.recorded import DEMO_QUESTION, demo_planner
+
+__all__ = ["run_agent", "stream_agent"]
+
+
+def _model(ns: argparse.Namespace) -> tuple[Any, str]:
+    if ns.model:
+        spec = ns.model
+        if spec.startswith("llamacpp:"):
+            from langchain_community.chat_models import ChatLlamaCpp  # type: ignore[import-not-found]  # optional
+
+            return ChatLlamaCpp(model_path=spec.split(":", 1)[1], temperature=0, n_batch=512), spec
+        from langchain.chat_models import init_chat_model
+
+        return init_chat_model(spec), spec
+    if ns.question not in (None, DEMO_QUESTION):
+        raise SystemExit(
+            "langchain-wasm: no model configured. Pass --model provider:model (e.g. openai:gpt-4.1-mini, "
+            "anthropic:claude-sonnet-4-5, ollama:llama3.2, llamacpp:/path/model.gguf) or set "
+            "LANGCHAIN_WASM_MODEL; without one only the recorded demo question runs."
+        )
+    return demo_planner(), "RECORDED planner (a pre-written plan; the graph and the sandboxes are real)"
+
+
+def stream_agent(app: Any, inputs: Any, config: RunnableConfig, out: Any = None) -> dict[str, Any]:
+    """Print plan, step start/end and the answer as they happen; returns the interrupt payload if any."""
+    out = out or sys.stdout
+    pending: dict[str, Any] = {}
+    for mode, chunk in app.stream(inputs, config, stream_mode=["updates", "custom"]):
+        if mode == "custom":
+            mark = "->" if chunk["event"] == "step_start" else "<-"
+            extra = f" {chunk['status']}" if "status" in chunk else ""
+            print(f"   {mark} {chunk['step']} ({chunk['tool']}){extra}", file=out)
+            continue
+        for node, update in chunk.items():
+            if node == "__interrupt__":
+                pending = update[0].value
+                continue
+            if node == "planner" and update:
+                for msg in update.get("messages", []):
+                    if getattr(msg, "name", None) == "planner":
+                        _show_plan(msg.content, out)
+                    elif getattr(msg, "name", None) == "validator":
+                        print(f" ! plan rejected: {msg.content.splitlines()[1:2]}", file=out)
+                    else:
+                        print(f"\nAnswer: {msg.content}", file=out)
+            elif node == "step" and update:
+                for sid, rec in update.get("step_results", {}).items():
+                    print(f"      {sid}: {str(rec.get('content', ''))[:160]}", file=out)
+    return pending
+
+
+def _show_plan(text: str, out: Any) -> None:
+    try:
+        plan = json.loads(text)
+    except json.JSONDecodeError:
+        return
+    if plan.get("steps"):
+        print(f"\nPlan: {plan.get('reasoning', '')}", file=out)
+        for s in plan["steps"]:
+            deps = f" after {s['depends_on']}" if s.get("depends_on") else ""
+            print(f"  {s['id']}: {s['tool']}({json.dumps(s['args'], ensure_ascii=False)}){deps}", file=out)
+
+
+def run_agent(ns: argparse.Namespace) -> int:
+    from langchain_wasm.tools import WasmToolkit
+
+    model, label = _model(ns)
+    toolkit = WasmToolkit.from_directory(*(ns.guests or []))
+    checkpointer: Any
+    if ns.db:
+        from langgraph.checkpoint.sqlite import SqliteSaver
+
+        checkpointer = SqliteSaver(sqlite3.connect(ns.db, check_same_thread=False))
+    else:
+        from langgraph.checkpoint.memory import InMemorySaver
+
+        checkpointer = InMemorySaver()
+    approve: Any = {"auto": "auto", "none": None, "ask": lambda step, tool: True}[ns.approve]
+    app = create_wasm_agent(
+        model, toolkit, checkpointer=checkpointer, approve=approve, max_iterations=ns.max_iterations
+    )
+    config: RunnableConfig = {"configurable": {"thread_id": ns.thread}}
+    question = ns.question or DEMO_QUESTION
+    print(f"Model: {label}\nTools: {', '.join(t.name for t in toolkit.get_tools())}\nQuestion: {question}")
+    inputs: Any = {"messages": [HumanMessage(question)]}
+    if app.get_state(config).next:  # an unfinished thread (e.g. paused for approval): continue it
+        decision = getattr(ns, "resume", None)
+        inputs = Command(resume=decision == "approve") if decision else None
+    while True:
+        pending = stream_agent(app, inputs, config)
+        if not pending:
+            break
+        ids = [s["id"] for s in pending.get("steps", [])]
+        if not sys.stdin.isatty():
+            print(
+                f"Paused: steps {ids} need approval. Continue with: langchain-wasm agent --db {ns.db or 'FILE'} "
+                f"--thread {ns.thread} --resume approve|reject"
+            )
+            return 5
+        answer = input(f"Approve steps {ids}? [y/N] ")
+        inputs = Command(resume=answer.strip().lower() in ("y", "yes"))
+    state = app.get_state(config).values
+    return 0 if state.get("final_answer") else 1

@@ -1,0 +1,82 @@
+"""A recorded planner for demos without a model: replays fixed plan texts, clearly labelled as recorded.
+
+The graph, the validation and the sandboxes it drives are the real ones; only the planner's answers are
+pre-written. ``langchain-wasm agent`` and ``make demo`` use it when no model is configured.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+
+__all__ = ["DEMO_QUESTION", "RecordedPlanner", "demo_planner"]
+
+DEMO_QUESTION = (
+    "How warm is it in Reykjavik and in Cairo right now in Fahrenheit? "
+    "Also give me a SHA-256 fingerprint of the two readings."
+)
+
+_DEMO_PLANS: list[dict[str, Any]] = [
+    {
+        "reasoning": "Look up both cities in imperial units (independent steps, run in parallel), then "
+        "fingerprint the two readings (depends on both).",
+        "steps": [
+            {"id": "rey", "tool": "weather", "args": {"city": "Reykjavik", "units": "imperial"}},
+            {"id": "cai", "tool": "weather", "args": {"city": "Cairo", "units": "imperial"}},
+            {
+                "id": "fp",
+                "tool": "sha256",
+                "args": {"text": "Reykjavik ${rey.temperature} F, Cairo ${cai.temperature} F"},
+            },
+        ],
+    },
+]
+
+
+class RecordedPlanner(BaseChatModel):
+    """Replays ``responses`` (plan JSON texts). Not a model: a recording, for demos and docs.
+
+    Stateless: the n-th planner turn of a conversation (counted from the planner messages it is shown) gets
+    the n-th response, so a thread resumed in a new process continues the recording where it stopped.
+    """
+
+    responses: list[str]
+
+    @property
+    def _llm_type(self) -> str:
+        return "recorded-planner"
+
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> RecordedPlanner:
+        return self
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        turn = sum(1 for m in messages if isinstance(m, AIMessage) and m.name == "planner")
+        if turn < len(self.responses):
+            text = self.responses[turn]
+        else:
+            text = json.dumps({"reasoning": "the recording is over", "steps": [], "final_answer": "(end of recording)"})
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(text))])
+
+
+def demo_planner() -> RecordedPlanner:
+    """The recording behind ``make demo``: weather x2 in parallel, a fingerprint of both, then the answer."""
+    first = _DEMO_PLANS[0]
+    final = {
+        "reasoning": "The observations answer the question.",
+        "steps": [],
+        "final_answer": "Reykjavik: ${rey.temperature} F (${rey.condition}); Cairo: ${cai.temperature} F "
+        "(${cai.condition}). Fingerprint of the readings: ${fp}.",
+    }
+    return RecordedPlanner(responses=[json.dumps(first), json.dumps(final)])

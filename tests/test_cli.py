@@ -1,0 +1,81 @@
+"""The langchain-wasm command line: inspect, call, run, agent (recorded planner), exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from langchain_wasm.cli import main
+from tests.guests.conftest import GUESTS
+
+WAT = GUESTS / "wat"
+
+
+def test_inspect_module_guest_and_component(capsys):
+    assert main(["--json", "inspect", str(WAT / "add.wat")]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["exports"] == {"add": "(i32, i32) -> (i32)"}
+    assert main(["--json", "inspect", str(GUESTS / "weather")]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["abi"] == "json-stdio"
+    assert info["input_schema"]["required"] == ["city"]
+    assert main(["--json", "inspect", str(GUESTS / "quadratic_component" / "quadratic_component.wasm")]) == 0
+    assert "solve" in json.loads(capsys.readouterr().out)["functions"]
+
+
+def test_call_and_limits(capsys):
+    assert main(["call", str(WAT / "add.wat"), "add", "40", "2"]) == 0
+    assert capsys.readouterr().out.strip() == "42"
+    assert main(["call", str(WAT / "spin.wat"), "spin", "--fuel", "1000"]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("langchain-wasm: WasmFuelExhaustedError:")
+    assert err.count("\n") == 1  # one line, no traceback
+
+
+def test_run_with_stdin_and_exit_codes(tmp_path, capsys):
+    data = tmp_path / "in.txt"
+    data.write_bytes(b"echo me")
+    assert main(["run", str(WAT / "cat.wat"), "--stdin", str(data)]) == 0
+    assert capsys.readouterr().out == "echo me"
+    assert main(["--json", "run", str(WAT / "hello.wat")]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["stdout"] == "hello from wasm\n"
+    assert out["metrics"]["fuel_used"] > 0
+
+
+def test_capability_and_load_errors_exit_4(tmp_path, capsys):
+    assert main(["run", str(WAT / "sleep.wat")]) == 4
+    assert "clocks" in capsys.readouterr().err
+    bad = tmp_path / "bad.wasm"
+    bad.write_bytes(b"not wasm")
+    assert main(["inspect", str(bad)]) == 4
+
+
+def test_agent_runs_the_recorded_demo(capsys):
+    assert main(["agent"]) == 0
+    out = capsys.readouterr().out
+    assert "RECORDED planner" in out
+    assert "-> rey (weather)" in out
+    assert "Answer: Reykjavik: 39.7 F (snow); Cairo: 88.7 F (sunny)." in out
+
+
+def test_agent_without_a_model_refuses_other_questions():
+    with pytest.raises(SystemExit, match="no model configured"):
+        main(["agent", "what is the capital of France?"])
+
+
+def test_agent_pauses_for_approval_and_resumes_from_sqlite(tmp_path, capsys):
+    db = tmp_path / "cli.sqlite"
+    assert main(["agent", "--db", str(db), "--thread", "x", "--approve", "ask"]) == 5
+    out = capsys.readouterr().out
+    assert "Paused: steps ['cai', 'rey'] need approval" in out or "Paused: steps ['rey', 'cai'] need approval" in out
+    assert "<- rey" not in out  # nothing ran before the decision
+    assert main(["agent", "--db", str(db), "--thread", "x", "--approve", "ask", "--resume", "approve"]) == 5
+    out = capsys.readouterr().out
+    assert "<- rey (weather) success" in out
+    assert "need approval" in out  # the dependent step asks in its turn
+    assert main(["agent", "--db", str(db), "--thread", "x", "--approve", "ask", "--resume", "approve"]) == 0
+    out = capsys.readouterr().out
+    assert "<- rey" not in out  # finished steps are not repeated
+    assert "Answer: Reykjavik: 39.7 F" in out
