@@ -140,6 +140,46 @@ def cmd_run(ns: argparse.Namespace) -> int:
     return r.exit_code
 
 
+def cmd_warmup(ns: argparse.Namespace) -> int:
+    """Compile every guest into the on-disk cache now, so first calls later are fast."""
+    import time
+
+    from langchain_wasm.runtime import default_engine
+    from langchain_wasm.runtime.manifest import Guest
+    from langchain_wasm.tools.toolkit import default_guest_dir
+
+    roots = [Path(p) for p in ns.guests] if ns.guests else [default_guest_dir()]
+    manifests = sorted(m for root in roots for m in root.rglob("manifest.toml"))
+    cache = default_engine().cache_dir
+    print(f"Compiling {len(manifests)} guests into {cache or 'memory (no disk cache)'}", file=sys.stderr)
+    failed = 0
+    for i, manifest in enumerate(manifests, 1):
+        t0 = time.perf_counter()
+        try:
+            Guest.load(manifest)
+            status = "ok"
+        except LangChainWasmError as exc:
+            status, failed = f"failed: {exc}", failed + 1
+        print(
+            f"[{i}/{len(manifests)}] {manifest.parent.name:<22} {time.perf_counter() - t0:6.2f} s  {status}",
+            file=sys.stderr,
+        )
+    return 1 if failed else 0
+
+
+def cmd_bench(ns: argparse.Namespace) -> int:
+    import subprocess
+
+    bench = Path(__file__).resolve().parents[1] / "bench"
+    if not bench.is_dir():
+        raise SystemExit("langchain-wasm: the benchmarks live in bench/ of a source checkout")
+    scripts = [bench / f"bench_{name}.py" for name in (ns.which or ["call", "tool", "guests"])]
+    code = 0
+    for script in scripts:
+        code |= subprocess.run([sys.executable, str(script)], check=False).returncode
+    return code
+
+
 def cmd_agent(ns: argparse.Namespace) -> int:
     from langchain_wasm.graph.cli_agent import run_agent
 
@@ -183,6 +223,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stdin", metavar="FILE|-", help="bytes for the guest's stdin")
     _sandbox_flags(p)
     p.set_defaults(func=cmd_run)
+    p = sub.add_parser("warmup", help="compile every guest into the on-disk cache now")
+    p.add_argument("--guests", action="append", help="guest directories (default: the repo's guests/)")
+    p.set_defaults(func=cmd_warmup)
+    p = sub.add_parser("bench", help="run the benchmarks (source checkout): ratios against same-run baselines")
+    p.add_argument("which", nargs="*", choices=("call", "tool", "guests"), help="which (default: all)")
+    p.set_defaults(func=cmd_bench)
     p = sub.add_parser("agent", help="ask the plan/execute agent (guest tools in sandboxes)")
     p.add_argument("question", nargs="?", help="what to ask (default: the recorded demo question)")
     p.add_argument(

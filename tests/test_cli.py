@@ -79,3 +79,17 @@ def test_agent_pauses_for_approval_and_resumes_from_sqlite(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "<- rey" not in out  # finished steps are not repeated
     assert "Answer: Reykjavik: 39.7 F" in out
+
+
+def test_warmup_compiles_every_guest(capsys, tmp_path):
+    import shutil
+
+    shutil.copytree(GUESTS / "sha256", tmp_path / "sha256")
+    shutil.copytree(GUESTS / "weather", tmp_path / "weather")
+    assert main(["warmup", "--guests", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    assert "[1/2] sha256" in err
+    assert "[2/2] weather" in err
+    (tmp_path / "weather" / "manifest.toml").write_text('name = "weather"\n')
+    assert main(["warmup", "--guests", str(tmp_path)]) == 1
+    assert "failed:" in capsys.readouterr().err
