@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: help demo test lint format bench docs clean
+.PHONY: help demo test lint format bench docs fuzz soak security-report clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -12,15 +12,18 @@ help:  ## list targets
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,lint,prometheus,docs]'
+	$(PY) -m pip install --quiet -e '.[test,lint,prometheus,docs,python]'
 	touch $(STAMP)
 
 demo: $(STAMP)  ## run the sandbox host demo (guests at work, then guests attacking the host)
 	$(PY) -m langchain_wasm.demo
 
+# Tests and notebooks share one project-local compile cache, so the Python runtime compiles once per checkout.
+TEST_CACHE := $(CURDIR)/$(VENV)/lcw-test-cache
+
 test: $(STAMP)  ## run the test suite, then execute every notebook
-	$(PY) -m pytest
-	cd notebooks && ../$(PY) -m pytest --nbmake -p no:cacheprovider -q .
+	LANGCHAIN_WASM_CACHE_DIR=$(TEST_CACHE) $(PY) -m pytest
+	cd notebooks && LANGCHAIN_WASM_CACHE_DIR=$(TEST_CACHE) ../$(PY) -m pytest --nbmake -p no:cacheprovider -q .
 
 lint: $(STAMP)  ## ruff + mypy (strict)
 	$(PY) -m ruff check langchain_wasm tests bench
@@ -38,6 +41,17 @@ bench: $(STAMP)  ## benchmarks: ratios against baselines measured in the same ru
 	$(PY) bench/bench_call.py
 	$(PY) bench/bench_tool.py
 	$(PY) bench/bench_guests.py
+
+fuzz: $(STAMP)  ## long fuzz run: 5,000 wasm-smith modules, 1,000 examples per property (LCW_FUZZ_SEED=N for another corpus)
+	LCW_FUZZ_MODULES=$${LCW_FUZZ_MODULES:-5000} LCW_PROPERTY_EXAMPLES=$${LCW_PROPERTY_EXAMPLES:-1000} \
+		$(PY) -m pytest -p no:cacheprovider -o timeout=3600 tests/reliability/test_fuzz.py tests/reliability/test_properties.py
+
+soak: $(STAMP)  ## soak and load: 10,000 sequential calls and 8 threads x 1,000 concurrent calls, 10 agent kills
+	LCW_SOAK_SEQUENTIAL=10000 LCW_SOAK_THREADS=8 LCW_SOAK_PER_THREAD=1000 LCW_FAULT_KILLS=10 \
+		$(PY) -m pytest -p no:cacheprovider -o timeout=3600 tests/reliability/test_soak.py tests/reliability/test_faults.py
+
+security-report: $(STAMP)  ## rerun the reliability suite at full size and regenerate the figures in docs/security.md
+	$(PY) bench/security_report.py
 
 clean:  ## remove the venv and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -34,6 +34,10 @@ _LAZY = {
     "Plan": "langchain_wasm.graph",
     "PlanStep": "langchain_wasm.graph",
     "WasmAgentState": "langchain_wasm.graph",
+    "WasmPythonSandbox": "langchain_wasm.python",
+    "PythonSession": "langchain_wasm.python",
+    "PythonResult": "langchain_wasm.python",
+    "WasmPythonTool": "langchain_wasm.python.tool",
 }
 
 
@@ -49,6 +53,8 @@ def __getattr__(name: str) -> Any:
 
 if TYPE_CHECKING:
     from langchain_wasm.graph import Plan, PlanStep, WasmAgentState, WasmNode, create_wasm_agent
+    from langchain_wasm.python import PythonResult, PythonSession, WasmPythonSandbox
+    from langchain_wasm.python.tool import WasmPythonTool
     from langchain_wasm.tools import WasmTool, WasmToolkit
 
 __all__ = [
@@ -59,6 +65,10 @@ __all__ = [
     "WasmTool",
     "WasmToolkit",
     "WasmNode",
+    "WasmPythonSandbox",
+    "WasmPythonTool",
+    "PythonSession",
+    "PythonResult",
     "Guest",
     "WasmComponent",
     "WasmModule",

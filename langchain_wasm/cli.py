@@ -152,6 +152,12 @@ def cmd_warmup(ns: argparse.Namespace) -> int:
     manifests = sorted(m for root in roots for m in root.rglob("manifest.toml"))
     cache = default_engine().cache_dir
     print(f"Compiling {len(manifests)} guests into {cache or 'memory (no disk cache)'}", file=sys.stderr)
+    if ns.python:
+        from langchain_wasm.python import WasmPythonSandbox
+
+        print("[python] compiling CPython-on-WASI once (~1-2 min the first time)...", file=sys.stderr)
+        timings = WasmPythonSandbox().warm_up()
+        print(f"[python] ready: {json.dumps(timings)}", file=sys.stderr)
     failed = 0
     for i, manifest in enumerate(manifests, 1):
         t0 = time.perf_counter()
@@ -165,6 +171,50 @@ def cmd_warmup(ns: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 1 if failed else 0
+
+
+def cmd_python(ns: argparse.Namespace) -> int:
+    """Run Python code in the sandboxed interpreter (CPython on WASI, our limits)."""
+    from langchain_wasm.python import WasmPythonSandbox
+    from langchain_wasm.python.runtime_files import runtime_is_compiled
+
+    if ns.c is not None:
+        code = ns.c
+    elif ns.file == "-" or ns.file is None:
+        code = sys.stdin.read()
+    else:
+        code = Path(ns.file).read_text(encoding="utf-8")
+    if not runtime_is_compiled():
+        print(
+            "langchain-wasm: compiling the Python runtime once (~1-2 min; later runs start in ms)...", file=sys.stderr
+        )
+    kwargs: dict[str, Any] = {}
+    if ns.timeout is not None:
+        kwargs["limits"] = Limits(
+            timeout_s=ns.timeout if ns.timeout > 0 else None, fuel=None, memory_bytes=int((ns.memory_mb or 1024) * _MIB)
+        )
+    result = WasmPythonSandbox(**kwargs).run(code)
+    if ns.json:
+        _print(
+            {
+                "stdout": result.stdout,
+                "stderr": result.stderr,
+                "result": result.result_repr,
+                "error": str(result.error) if result.error else None,
+                "exit_code": result.exit_code,
+                "images": len(result.images),
+                "metrics": result.metrics.as_dict(),
+            },
+            True,
+        )
+    else:
+        sys.stdout.write(result.stdout)
+        sys.stderr.write(result.stderr)
+        if result.result_repr is not None:
+            print(result.result_repr)
+        if result.error is not None:
+            sys.stderr.write(f"{result.error}\n")
+    return result.exit_code
 
 
 def cmd_bench(ns: argparse.Namespace) -> int:
@@ -225,7 +275,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("warmup", help="compile every guest into the on-disk cache now")
     p.add_argument("--guests", action="append", help="guest directories (default: the repo's guests/)")
+    p.add_argument("--python", action="store_true", help="also compile the sandboxed Python runtime")
     p.set_defaults(func=cmd_warmup)
+    p = sub.add_parser("python", help="run Python in the sandboxed interpreter: python [-c CODE | FILE]")
+    p.add_argument("file", nargs="?", help="a .py file, or - for stdin")
+    p.add_argument("-c", help="code to run")
+    p.add_argument("--timeout", type=float, help="seconds (0 = none; default 30)")
+    p.add_argument("--memory-mb", type=float, help="memory cap in MiB (default 1024)")
+    p.set_defaults(func=cmd_python)
     p = sub.add_parser("bench", help="run the benchmarks (source checkout): ratios against same-run baselines")
     p.add_argument("which", nargs="*", choices=("call", "tool", "guests"), help="which (default: all)")
     p.set_defaults(func=cmd_bench)

@@ -133,6 +133,73 @@ def main() -> None:
     """,
     ])
 
+    nb("03_python.ipynb", [
+    """md:# 3. The sandboxed Python interpreter
+
+**Needs:** the `python` extra (`pip install 'langchain-wasm[python]'`; `make test` installs it). Offline. The first
+use compiles the 95 MB CPython-on-WASI runtime once (about a minute or two) and caches it on disk; afterwards a
+one-shot run takes milliseconds.""",
+    """
+from IPython.display import Image
+from langchain_wasm import Limits, WasmPythonSandbox
+
+sb = WasmPythonSandbox(limits=Limits(timeout_s=20, fuel=None, memory_bytes=512 * 2**20))
+r = sb.run("import sys; print('hello from', sys.platform, sys.version.split()[0]); 6 * 7")
+r.stdout, r.result, f"{r.metrics.wall_s * 1000:.1f} ms"
+""",
+    """md:A session keeps the interpreter: variables and imports persist between runs.""",
+    """
+s = sb.session()
+s.run("x = 41")
+s.run("x + 1").result
+""",
+    """md:Files go in and out of the session's workspace; the code sees only that directory (plus the read-only
+standard library).""",
+    """
+s.put_file("sales.csv", b"month,units\\nJan,120\\nFeb,135\\nMar,160\\nApr,150\\n")
+r = s.run('''
+import pandas as pd
+df = pd.read_csv("sales.csv")
+df["growth"] = df.units.pct_change().round(3)
+df.to_csv("report.csv", index=False)
+df.describe().loc[["mean", "max"]]
+''')
+print(r.result_repr)
+print(s.get_file("report.csv").decode())
+""",
+    """md:A matplotlib figure left open comes back as PNG bytes (Agg backend, no display):""",
+    """
+r = s.run('''
+import matplotlib.pyplot as plt
+fig, ax = plt.subplots(figsize=(4, 2.5))
+ax.plot(df.month, df.units, marker="o"); ax.set_title("units per month")
+''')
+Image(r.images[0])
+""",
+    """md:The sandbox holds: no host files, no network, no environment, and limits stop runaway code.""",
+    """
+for code in ["open('/etc/passwd').read()", "import socket; socket.create_connection(('example.com', 80))",
+             "import os; os.environ.get('HOME'), sorted(os.environ)", "import os; os.system('ls /')"]:
+    r = sb.run(code)
+    print(f"{code[:55]:<57} -> {(r.error.type if r.error else r.result_repr)}")
+""",
+    """
+from langchain_wasm.errors import WasmTimeoutError
+try:
+    sb.run("while True: pass", timeout_s=0.5)
+except WasmTimeoutError as exc:
+    print(type(exc).__name__, "->", str(exc)[:100])
+""",
+    """md:A session can be saved as bytes (for LangGraph state or a checkpoint) and restored later, even in another
+process:""",
+    """
+blob = s.snapshot()
+s.close()
+restored = sb.restore(blob)
+len(blob) // 1024, restored.run("x, list(df.columns)").result
+""",
+    ])
+
     nb("04_agent.ipynb", [
     """md:# 4. The plan/execute agent
 

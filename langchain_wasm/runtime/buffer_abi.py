@@ -10,7 +10,6 @@ read, so a wild pointer is a ``WasmAbiError``, never a host crash or a large hos
 from __future__ import annotations
 
 import array
-import json
 import struct
 import sys
 from collections.abc import Mapping, Sequence
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import WasmAbiError, WasmArgumentError, WasmGuestError
+from .json_stdio import loads_guest_json
 from .live import LiveInstance
 from .signatures import FuncSignature
 
@@ -59,7 +59,7 @@ def _array_bytes(name: str, kind: str, value: Any) -> bytes:
     code = _ARRAYS[kind]
     try:
         arr = array.array(code, value)
-    except (TypeError, OverflowError) as exc:
+    except (TypeError, OverflowError, ValueError) as exc:
         raise WasmArgumentError(f"{name} must be a list of {kind.split('_')[0]} numbers: {exc}") from None
     if sys.byteorder != "little":  # pragma: no cover - wasm is little-endian
         arr.byteswap()
@@ -73,7 +73,10 @@ def _encode(param: BufferParam, value: Any) -> tuple[bytes | None, tuple[int | f
         return None, (value,)
     if kind == "bytes":
         if isinstance(value, str):
-            value = value.encode("utf-8")
+            try:
+                value = value.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise WasmArgumentError(f"{name} is not valid Unicode text ({exc.reason})") from None
         if not isinstance(value, bytes | bytearray | memoryview):
             raise WasmArgumentError(f"{name} must be bytes, got {type(value).__name__}")
         return bytes(value), ()
@@ -106,7 +109,7 @@ def _decode(kind: str, data: bytes) -> Any:
         if kind == "string":
             return data.decode("utf-8")
         if kind == "json":
-            return json.loads(data.decode("utf-8"))
+            return loads_guest_json(data)
         if kind == "f64_matrix":
             if len(data) < 8:
                 raise ValueError("matrix output shorter than its 8-byte header")
@@ -208,7 +211,13 @@ class BufferSpec:
             ptr = live.call("alloc", len(buf)) & 0xFFFFFFFF
             if ptr == 0 and buf:
                 raise WasmGuestError(f"the guest could not allocate {len(buf)} bytes for {p.name}")
-            live.memory().write(ptr, buf)
+            mem = live.memory()
+            if ptr + len(buf) > mem.size:
+                raise WasmAbiError(
+                    f"alloc({len(buf)}) for {p.name} returned [{ptr}, {ptr + len(buf)}) outside its "
+                    f"{mem.size}-byte memory"
+                )
+            mem.write(ptr, buf)
             params.extend((_to_i32(ptr), len(buf), *extra))
         packed = live.call(self.export, *params) & 0xFFFFFFFFFFFFFFFF
         ptr, length = packed >> 32, packed & 0xFFFFFFFF

@@ -15,12 +15,13 @@ from typing import Any, Protocol
 import wasmtime
 from wasmtime import _ffi as ffi
 
-from ..errors import LangChainWasmError, WasmExitError
+from ..errors import LangChainWasmError, WasmAbiError, WasmExitError
 from . import context
 from .capabilities import Capabilities
 from .context import CallContext
 from .core_abi import from_raw_results
 from .engine import WasmEngine
+from .hostcall import GuestMemoryError
 from .limits import Limits
 from .live import LiveInstance, raise_from
 from .result import CallMetrics, CallResult
@@ -209,6 +210,7 @@ def execute(
         )
     )
     convention_error: LangChainWasmError | None = None
+    unexpected: BaseException | None = None
     value: Any = None
     exit_code = 0
     failure: BaseException | None = None
@@ -223,6 +225,10 @@ def execute(
         failure = exc
     except LangChainWasmError as exc:  # raised by a body (e.g. a wild pointer); reported after cleanup
         convention_error = exc
+    except GuestMemoryError as exc:  # a body followed a guest pointer out of linear memory
+        convention_error = WasmAbiError(f"the guest broke its calling convention: {exc}")
+    except BaseException as exc:  # anything else (a bug, KeyboardInterrupt): re-raised once the store is closed
+        unexpected = exc
     finally:
         if needs_host:
             context.swap(prev)
@@ -236,6 +242,8 @@ def execute(
         if ctx is _QUIET:  # pumps write into the context: give this call its own
             ctx = CallContext()
         _collect_pumps(ctx, pumps)
+    if unexpected is not None:
+        raise unexpected
     wall = time.perf_counter() - t0
     if failure is None and ctx.stop_reason is not None:  # an output pump overflowed during a clean run
         failure = RuntimeError(ctx.stop_reason)

@@ -8,20 +8,24 @@ Imports are checked against the grant like a core module's: WASI preview 2 inter
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import os
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import wasmtime
+from wasmtime import _ffi as ffi
 from wasmtime import component as wc
 
-from ..errors import WasmArgumentError, WasmCapabilityError, WasmLoadError
+from ..errors import WasmArgumentError, WasmCapabilityError, WasmLoadError, WasmTimeoutError
 from .call import execute
 from .capabilities import Capabilities
+from .component_lift import LiftTimeout, compile_lifter
 from .engine import WasmEngine, default_engine
 from .json_stdio import schema_errors
 from .limits import Limits
@@ -111,6 +115,7 @@ class WasmComponent:
         self.imports: tuple[str, ...] = tuple(ctype.imports(engine.engine))
         self._functions = self._collect(ctype.exports(engine.engine))
         self._validators: dict[str, Any] = {}
+        self._lifters: dict[str, Callable[[Any, float | None], Any]] = {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -234,7 +239,9 @@ class WasmComponent:
         limits = limits or _DEFAULT_LIMITS
         caps = capabilities or _NO_CAPS
         self.check(caps)
-        runner = _ComponentRunner(self, func, values, json_result=_json)
+        deadline = time.monotonic() + limits.timeout_s if limits.timeout_s is not None else None
+        lifter = self._lifter(export, func) if _json and func.result is not None else None
+        runner = _ComponentRunner(self, func, values, json_result=_json, lifter=lifter, deadline=deadline)
         try:
             result = execute(
                 self.engine,
@@ -253,6 +260,12 @@ class WasmComponent:
         observe(self.name, result.metrics)
         return result
 
+    def _lifter(self, export: str, func: ComponentFunction) -> Callable[[Any, float | None], Any]:
+        lifter = self._lifters.get(export)
+        if lifter is None:
+            lifter = self._lifters[export] = compile_lifter(func.result)
+        return lifter
+
     def _validator(self, export: str, func: ComponentFunction) -> Any:
         from jsonschema import Draft202012Validator
 
@@ -268,11 +281,22 @@ class WasmComponent:
 class _ComponentRunner:
     """Instantiate the component in the call's store and call one function."""
 
-    def __init__(self, comp: WasmComponent, func: ComponentFunction, values: tuple[Any, ...], *, json_result: bool):
+    def __init__(
+        self,
+        comp: WasmComponent,
+        func: ComponentFunction,
+        values: tuple[Any, ...],
+        *,
+        json_result: bool,
+        lifter: Callable[[Any, float | None], Any] | None = None,
+        deadline: float | None = None,
+    ):
         self._comp = comp
         self._func = func
         self._values = values
         self._json = json_result
+        self._lifter = lifter
+        self._deadline = deadline
 
     def __call__(self, store: wasmtime.Store, cctx: Any) -> Any:
         linker = self._comp.engine.component_linker()
@@ -286,11 +310,45 @@ class _ComponentRunner:
             target = instance.get_func(store, index) if index is not None else None
         if target is None:
             raise LookupError(f"function {func.name!r} vanished from the instance")
-        value = target(store, *self._values)
+        if self._lifter is not None:
+            value = self._call_lifted(store, target, self._lifter)
+        else:
+            value = target(store, *self._values)
         target.post_return(store)
-        if self._json and func.result is not None:
+        if self._json and func.result is not None and self._lifter is None:
             return from_wasm(func.result, value)
         return value
+
+    def _call_lifted(self, store: wasmtime.Store, target: Any, lifter: Callable[[Any, float | None], Any]) -> Any:
+        """``target(store, *values)`` with the result lifted by ``component_lift`` (fast, deadline-bound)."""
+        params = target.type(store).params
+        if len(params) != len(self._values):
+            raise WasmArgumentError(f"{self._func.name} takes {len(params)} argument(s), got {len(self._values)}")
+        raw = (ffi.wasmtime_component_val_t * len(params))()
+        lowered = 0
+        result = ffi.wasmtime_component_val_t()
+        try:
+            for (_, ty), value in zip(params, self._values, strict=True):
+                ty.convert_to_c(store, value, ctypes.pointer(raw[lowered]))
+                lowered += 1
+            error = ffi.wasmtime_component_func_call(
+                ctypes.byref(target._func), store._context(), raw, lowered, ctypes.byref(result), 1
+            )
+            if error:
+                raise wasmtime.WasmtimeError._from_ptr(error)
+            try:
+                return lifter(result, self._deadline)
+            except LiftTimeout:
+                raise WasmTimeoutError(
+                    f"{self._comp.name}: the wall-clock limit passed while the host was converting the result of "
+                    f"{self._func.name!r} (a result too large to convert in time)",
+                    trap_code="interrupt",
+                ) from None
+            finally:
+                ffi.wasmtime_component_val_delete(ctypes.byref(result))
+        finally:
+            for i in range(lowered):
+                ffi.wasmtime_component_val_delete(ctypes.byref(raw[i]))
 
     def memory_bytes(self, cctx: Any) -> int:
         return 0  # a component's memories are internal; the store limit still applies

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import wasmtime
 import wasmtime.component
+from wasmtime import _ffi as ffi
 
 from .cache import CompileCache, default_cache_dir
 from .capabilities import HostFunction
@@ -26,6 +27,7 @@ __all__ = ["WasmEngine", "default_engine", "WASMTIME_VERSION"]
 
 WASMTIME_VERSION = _dist_version("wasmtime")
 _UNSET = object()
+_ASYNC_STACK_DEFAULT = 2 * 1024 * 1024
 
 
 class WasmEngine:
@@ -56,10 +58,14 @@ class WasmEngine:
         config.consume_fuel = True
         config.epoch_interruption = True
         config.cranelift_opt_level = "speed"
+        if max_wasm_stack > _ASYNC_STACK_DEFAULT:
+            # wasmtime refuses (and its C API aborts the process on) a max_wasm_stack above async_stack_size.
+            ffi.wasmtime_config_async_stack_size_set(config.ptr(), max_wasm_stack)
         config.max_wasm_stack = max_wasm_stack
         config.wasm_component_model = True
         config.parallel_compilation = True
         self.engine = wasmtime.Engine(config)
+        self.max_wasm_stack = max_wasm_stack
         self.fingerprint = json.dumps(
             {"wasmtime": WASMTIME_VERSION, "machine": platform.machine(), **settings}, sort_keys=True
         )

@@ -73,19 +73,20 @@ class GuestMemory:
         """Current size of linear memory in bytes."""
         return self._size
 
-    def _check(self, ptr: int, length: int) -> None:
+    def check(self, ptr: int, length: int) -> None:
+        """Raise ``GuestMemoryError`` unless ``[ptr, ptr + length)`` lies inside linear memory (nothing is copied)."""
         if ptr < 0 or length < 0 or ptr + length > self._size:
             raise GuestMemoryError(f"guest range [{ptr}, {ptr + length}) is outside memory of {self._size} bytes")
 
     def read(self, ptr: int, length: int) -> bytes:
         """Copy ``length`` bytes out of guest memory."""
-        self._check(ptr, length)
+        self.check(ptr, length)
         return ctypes.string_at(self._base + ptr, length) if length else b""
 
     def write(self, ptr: int, data: bytes | bytearray | memoryview) -> None:
         """Copy ``data`` into guest memory at ``ptr``."""
         length = len(data)
-        self._check(ptr, length)
+        self.check(ptr, length)
         if length:
             ctypes.memmove(self._base + ptr, bytes(data), length)
 

@@ -23,15 +23,47 @@ if TYPE_CHECKING:
     from .module import WasmModule
     from .result import CallResult
 
-__all__ = ["JsonStdioSpec", "schema_errors"]
+__all__ = ["JsonStdioSpec", "MAX_JSON_DEPTH", "loads_guest_json", "schema_errors"]
 
 _MAX_MESSAGES = 5
+
+#: Deepest nesting of arrays/objects accepted in guest JSON output. Deeper values would overflow Python's
+#: recursion limit later (schema validation, serialization for the model or a checkpoint), so they are refused
+#: at the boundary as a broken calling convention.
+MAX_JSON_DEPTH = 64
+
+
+def _too_deep(value: Any, limit: int) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((c, depth + 1) for c in children if isinstance(c, list | dict))
+    return False
+
+
+def loads_guest_json(data: bytes) -> Any:
+    """Parse JSON written by a guest. Raises ``ValueError`` (with a readable reason) for anything that is not
+    UTF-8 JSON nested at most ``MAX_JSON_DEPTH`` levels, including integers too long to convert."""
+    try:
+        value = json.loads(data.decode("utf-8"))
+    except RecursionError:
+        raise ValueError(f"it is nested more than {MAX_JSON_DEPTH} levels deep") from None
+    if isinstance(value, list | dict) and _too_deep(value, MAX_JSON_DEPTH):
+        raise ValueError(f"it is nested more than {MAX_JSON_DEPTH} levels deep")
+    return value
 
 
 def schema_errors(validator: Draft202012Validator, value: Any) -> list[str]:
     """Readable schema violations, at most a few, each with its JSON path (``$.a[0].b: ...``)."""
     out = []
-    for err in sorted(validator.iter_errors(value), key=lambda e: list(e.path))[:_MAX_MESSAGES]:
+    try:
+        errors = sorted(validator.iter_errors(value), key=lambda e: list(e.path))
+    except RecursionError:
+        return ["$: the value is nested too deeply to validate"]
+    for err in errors[:_MAX_MESSAGES]:
         path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err.path)
         out.append(f"{path}: {err.message}")
     return out
@@ -70,7 +102,10 @@ class JsonStdioSpec:
     ) -> CallResult:
         """Run ``module`` with ``arguments`` as JSON on stdin; ``result.value`` is the validated JSON output."""
         self.validate_input(arguments)
-        stdin = json.dumps(arguments, ensure_ascii=False, allow_nan=False).encode("utf-8")
+        try:
+            stdin = json.dumps(arguments, ensure_ascii=False, allow_nan=False).encode("utf-8")
+        except (ValueError, TypeError, RecursionError) as exc:
+            raise WasmArgumentError(f"arguments cannot be sent as JSON: {exc}") from None
         result = module.run(stdin=stdin, limits=limits, capabilities=capabilities)
         if result.exit_code != 0:
             lines = [ln.strip() for ln in result.stderr_text().splitlines() if ln.strip()]
@@ -83,8 +118,8 @@ class JsonStdioSpec:
                 stderr=result.stderr,
             )
         try:
-            value = json.loads(result.stdout.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            value = loads_guest_json(result.stdout)
+        except ValueError as exc:
             raise WasmAbiError(
                 f"{module.name} wrote output that is not JSON ({exc})",
                 metrics=result.metrics,

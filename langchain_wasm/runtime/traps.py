@@ -1,10 +1,17 @@
-"""The one boundary where wasmtime's exceptions become ours, classified by trap code, never by message."""
+"""The one boundary where wasmtime's exceptions become ours, classified by trap code, never by message.
+
+Core calls report a trap as a ``wasmtime.Trap`` carrying its code. Component calls (wasmtime-py's component
+API) report the same trap as a ``WasmtimeError`` whose cause chain holds the trap's description; the code is
+recovered by matching that line against the descriptions wasmtime itself gives each code
+(``wasmtime_trap_new_code``), so a component running out of fuel or time gets the same typed error as a module.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import wasmtime
+from wasmtime import _ffi as ffi
 
 from ..errors import (
     LangChainWasmError,
@@ -19,7 +26,7 @@ from ..errors import (
 from .context import CallContext
 from .result import CallMetrics
 
-__all__ = ["classify", "trap_kind", "PAGE"]
+__all__ = ["classify", "trap_code", "trap_kind", "PAGE"]
 
 PAGE = 65536
 
@@ -36,11 +43,39 @@ _HINTS = {
 }
 
 
+def _descriptions() -> dict[str, wasmtime.TrapCode]:
+    out: dict[str, wasmtime.TrapCode] = {}
+    for code in wasmtime.TrapCode:
+        try:
+            trap = wasmtime.Trap._from_ptr(ffi.wasmtime_trap_new_code(code.value))
+        except Exception:  # pragma: no cover - a code this wasmtime cannot construct
+            continue
+        out[trap.message.strip()] = code
+    return out
+
+
+#: wasmtime's own description of each trap code ("wasm trap: integer overflow"), for errors without a code.
+_BY_DESCRIPTION = _descriptions()
+
+
+def trap_code(exc: BaseException) -> wasmtime.TrapCode | None:
+    """The trap code of a wasmtime exception: a ``Trap``'s own, or the one a ``WasmtimeError`` names in its
+    cause chain (component calls); ``None`` for errors that are not traps."""
+    if isinstance(exc, wasmtime.Trap):
+        return exc.trap_code
+    if isinstance(exc, wasmtime.WasmtimeError):
+        for line in str(exc).splitlines():
+            code = _BY_DESCRIPTION.get(line.strip().lstrip("0123456789:").strip())
+            if code is not None:
+                return code
+    return None
+
+
 def trap_kind(exc: BaseException, ctx: CallContext, memory_bytes: int, memory_cap: int) -> str:
     """Short kind of stop: timeout, fuel, memory, stdout, stderr, host, or a wasmtime trap code."""
     if ctx.stop_reason is not None:
         return ctx.stop_reason
-    code = exc.trap_code if isinstance(exc, wasmtime.Trap) else None
+    code = trap_code(exc)
     if code is None and isinstance(exc, wasmtime.WasmtimeError) and "resource limit exceeded" in str(exc):
         # The store limiter refusing an instance, table or memory at instantiation carries no code; this
         # wording is wasmtime's own for exactly that case.
@@ -113,10 +148,15 @@ def classify(
 
 
 def _code(exc: BaseException) -> str | None:
-    code = exc.trap_code if isinstance(exc, wasmtime.Trap) else None
+    code = trap_code(exc)
     return code.name.lower() if code is not None else None
 
 
 def _trap_text(exc: BaseException) -> str:
+    """The informative line of a wasmtime message: the trap's description, not the backtrace header."""
     text = exc.message if isinstance(exc, wasmtime.Trap) else str(exc)
-    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    lines = [ln.strip().lstrip("0123456789:").strip() for ln in text.strip().splitlines()]
+    for line in lines:
+        if line in _BY_DESCRIPTION or line.startswith("wasm trap:"):
+            return line
+    return lines[0] if lines and lines[0] else type(exc).__name__

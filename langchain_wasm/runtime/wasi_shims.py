@@ -1,5 +1,6 @@
 """Host replacements for WASI preview1 functions, shadowing wasmtime's own on our linkers.
 
+- ``clock_time_get`` (always, ``clock_shim.py``): the host's clocks, so absolute-time sleeps agree with ours.
 - ``poll_oneoff`` (always): wasmtime's version blocks in the host and ignores the epoch deadline, so a guest
   ``sleep`` could outlive any timeout. Ours sleeps in Python and stops the guest when the deadline comes first.
 - ``fd_write`` / ``fd_read`` (only for calls without preopened directories, the common case for tools):
@@ -8,6 +9,10 @@
   can exist, so other fds get EBADF. With preopens, wasmtime's own functions stay (they must reach the guest's
   files, and a host function cannot delegate to them: they need the calling instance's memory) and stdio goes
   through pipes instead (``stdio_pipes.py``).
+
+Host work per call is bounded by what the guest may keep, not by what it asks for: at most ``IOV_MAX`` iovecs
+(EINVAL beyond, as POSIX ``writev``), at most the room left under the cap is ever copied out of guest memory
+however long the iovecs claim to be, and at most ``MAX_SUBSCRIPTIONS`` poll subscriptions.
 """
 
 from __future__ import annotations
@@ -18,11 +23,16 @@ import wasmtime
 
 from . import context
 from .capabilities import WASI_MODULE
+from .clock_shim import CLOCK_PARAMS, clock_time_get
 from .hostcall import GuestMemory, GuestMemoryError, HostStop, define_host_function
 
 __all__ = ["install_wasi_shims"]
 
 ESUCCESS, EBADF, EFAULT, EINVAL, ENOTSUP = 0, 8, 21, 28, 58
+#: Most iovecs one fd_read/fd_write accepts (POSIX IOV_MAX on Linux); more is EINVAL.
+IOV_MAX = 1024
+#: Most subscriptions one poll_oneoff accepts; more is EINVAL (each costs host work outside the epoch deadline).
+MAX_SUBSCRIPTIONS = 4096
 _SUB_SIZE, _EVENT_SIZE = 48, 32
 _CLOCK_REALTIME, _CLOCK_MONOTONIC = 0, 1
 _EVENTTYPE_CLOCK = 0
@@ -34,25 +44,35 @@ def _iovecs(mem: GuestMemory, iovs: int, count: int) -> list[tuple[int, int]]:
 
 
 def fd_write(mem: GuestMemory, fd: int, iovs: int, iovs_len: int, nwritten: int) -> int:
-    """Capture stdout/stderr with a hard cap."""
+    """Capture stdout/stderr with a hard cap; never copies more than the room left under it."""
     ctx = context.current()
     if ctx is None or fd not in (1, 2):
         return EBADF
     if not (ctx.stdout_allowed if fd == 1 else ctx.stderr_allowed):
         return EBADF
+    if not 0 <= iovs_len <= IOV_MAX:
+        return EINVAL
     try:
-        data = b"".join(mem.read(ptr, length) for ptr, length in _iovecs(mem, iovs, iovs_len))
+        iovecs = _iovecs(mem, iovs, iovs_len)
+        for ptr, length in iovecs:  # every range is checked before anything is kept (EFAULT keeps nothing)
+            mem.check(ptr, length)
     except GuestMemoryError:
         return EFAULT
     buf, cap = (ctx.stdout, ctx.stdout_cap) if fd == 1 else (ctx.stderr, ctx.stderr_cap)
-    room = cap - len(buf)
-    if len(data) > room:
-        buf += data[: max(room, 0)]
+    total = sum(length for _, length in iovecs)
+    room = max(cap - len(buf), 0)
+    if total > room:  # keep what fits (copying only that), then stop the guest
+        for ptr, length in iovecs:
+            take = min(length, room)
+            if take:
+                buf += mem.read(ptr, take)
+                room -= take
         ctx.stop_reason = "stdout" if fd == 1 else "stderr"
         raise HostStop
-    buf += data
+    for ptr, length in iovecs:
+        buf += mem.read(ptr, length)
     try:
-        mem.write_u32(nwritten, len(data))
+        mem.write_u32(nwritten, total)
     except GuestMemoryError:
         return EFAULT
     return ESUCCESS
@@ -65,6 +85,8 @@ def fd_read(mem: GuestMemory, fd: int, iovs: int, iovs_len: int, nread: int) -> 
         return EBADF
     if not ctx.stdin_allowed:
         return EBADF
+    if not 0 <= iovs_len <= IOV_MAX:
+        return EINVAL
     total = 0
     try:
         for ptr, length in _iovecs(mem, iovs, iovs_len):
@@ -82,7 +104,7 @@ def fd_read(mem: GuestMemory, fd: int, iovs: int, iovs_len: int, nread: int) -> 
 
 def poll_oneoff(mem: GuestMemory, in_ptr: int, out_ptr: int, nsubs: int, nevents_ptr: int) -> int:
     """Clock subscriptions sleep (bounded by the deadline); fd subscriptions report ready at once."""
-    if nsubs <= 0:
+    if not 0 < nsubs <= MAX_SUBSCRIPTIONS:
         return EINVAL
     ctx = context.current()
     try:
@@ -133,6 +155,7 @@ def install_wasi_shims(linker: wasmtime.Linker, *, stdio: bool) -> None:
     """Shadow poll_oneoff in ``linker``, and fd_write/fd_read too when ``stdio`` (calls without preopens)."""
     i32x4 = ("i32", "i32", "i32", "i32")
     define_host_function(linker, WASI_MODULE, "poll_oneoff", i32x4, ("i32",), poll_oneoff, memory=True)
+    define_host_function(linker, WASI_MODULE, "clock_time_get", CLOCK_PARAMS, ("i32",), clock_time_get, memory=True)
     if stdio:
         define_host_function(linker, WASI_MODULE, "fd_write", i32x4, ("i32",), fd_write, memory=True)
         define_host_function(linker, WASI_MODULE, "fd_read", i32x4, ("i32",), fd_read, memory=True)

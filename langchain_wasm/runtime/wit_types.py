@@ -152,12 +152,20 @@ def _text(ty: Any, value: Any) -> str:
 def to_wasm(ty: Any, value: Any) -> Any:
     """A JSON-like ``value`` (already valid against ``json_schema(ty)``) as wasmtime-py expects it.
 
-    Raises ``UnsupportedValueError`` for text that is not valid Unicode.
+    Raises ``UnsupportedValueError`` for text that is not valid Unicode and integers too large for a float.
     """
     if isinstance(ty, wc.Char | wc.String):
         return _text(ty, value)
-    if type(ty) in _INTS or type(ty) in _SIMPLE:
-        return float(value) if isinstance(ty, wc.F32 | wc.F64) else value
+    if type(ty) in _INTS:
+        # JSON Schema's "integer" admits 5.0; wasmtime-py wants an int (and raises TypeError for a float).
+        return int(value) if isinstance(value, float) else value
+    if isinstance(ty, wc.F32 | wc.F64):
+        try:
+            return float(value)
+        except OverflowError:
+            raise UnsupportedValueError(f"{type_name(ty)} value {value} is too large for a float") from None
+    if type(ty) in _SIMPLE:
+        return value
     if isinstance(ty, wc.ListType):
         items = [to_wasm(ty.element, v) for v in value]
         return bytes(items) if isinstance(ty.element, wc.U8) else items

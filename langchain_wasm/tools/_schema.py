@@ -8,11 +8,12 @@ turns a validated model back into the guest's JSON with the original names every
 
 from __future__ import annotations
 
+import copy
 import keyword
 import re
 from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 
 __all__ = ["model_from_schema", "python_name", "to_guest"]
 
@@ -29,6 +30,16 @@ def python_name(name: str) -> str:
 
 def _title(name: str) -> str:
     return "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", name) if part) or "Args"
+
+
+def _unique_items(items: list[Any]) -> list[Any]:
+    """``uniqueItems``: JSON Schema compares items as JSON values (so 1 and 1.0 are the same item)."""
+    seen: list[Any] = []
+    for item in items:
+        if any(item == other and isinstance(item, bool) == isinstance(other, bool) for other in seen):
+            raise ValueError(f"items must be unique; {item!r} appears more than once")
+        seen.append(item)
+    return items
 
 
 class _Builder:
@@ -73,10 +84,10 @@ class _Builder:
                 items = tuple(self.annotation(s, f"{hint}_{i}") for i, s in enumerate(schema["prefixItems"]))
                 return tuple.__class_getitem__(items)
             item = self.annotation(schema.get("items", {}), f"{hint}_item")
-            return Annotated[
-                list.__class_getitem__(item),
-                Field(min_length=schema.get("minItems"), max_length=schema.get("maxItems")),
-            ]
+            constraints: list[Any] = [Field(min_length=schema.get("minItems"), max_length=schema.get("maxItems"))]
+            if schema.get("uniqueItems"):
+                constraints.append(AfterValidator(_unique_items))
+            return Annotated[(list.__class_getitem__(item), *constraints)]
         if kind == "object":
             if "properties" in schema:
                 return self.model(schema, hint, top_level=False)
@@ -111,9 +122,38 @@ def model_from_schema(name: str, schema: dict[str, Any]) -> type[BaseModel]:
     return _Builder(name).model(schema, name, top_level=True)
 
 
+def _accepts_null(schema: Any) -> bool:
+    if not isinstance(schema, dict) or not schema:
+        return True  # `true` / `{}`: anything, null included
+    kind = schema.get("type")
+    if kind == "null" or (isinstance(kind, list) and "null" in kind):
+        return True
+    if "const" in schema:
+        return schema["const"] is None
+    if "enum" in schema:
+        return None in schema["enum"]
+    return any(_accepts_null(option) for key in ("anyOf", "oneOf") for option in schema.get(key, []))
+
+
 def to_guest(model: type[BaseModel], values: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-    """Validate ``values`` (top-level Python names) and return the guest's JSON with its original names."""
+    """Validate ``values`` (top-level Python names) and return the guest's JSON with its original names.
+
+    An optional property left out stays out, even when LangChain passes it as its pydantic default ``None``
+    (``None`` is then dropped for optional properties whose schema does not accept null); one with a
+    ``default`` in the schema is sent with that default.
+    """
+    properties = schema.get("properties", {})
+    names = {python_name(k): k for k in properties}
+    required = set(schema.get("required", []))
+    values = {
+        k: v
+        for k, v in values.items()
+        if not (v is None and names.get(k, k) not in required and not _accepts_null(properties.get(names.get(k, k))))
+    }
     instance = model.model_validate(values)
-    dumped = instance.model_dump(by_alias=True, mode="json", exclude_unset=False)
-    names = {python_name(k): k for k in schema.get("properties", {})}
-    return {names.get(k, k): v for k, v in dumped.items()}
+    dumped = instance.model_dump(by_alias=True, mode="json", exclude_unset=True)
+    out = {names.get(k, k): v for k, v in dumped.items()}
+    for key, sub in properties.items():
+        if key not in out and isinstance(sub, dict) and "default" in sub:
+            out[key] = copy.deepcopy(sub["default"])
+    return out

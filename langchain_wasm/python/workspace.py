@@ -1,0 +1,170 @@
+"""A session's workspace on the host: the folder the guest sees as ``/workspace`` (writable) plus its ``/tmp``.
+
+The guest can write anything inside it, including symlinks whose targets point outside (the guest cannot
+follow them, WASI resolves inside the preopen, but the host could). So every host-side access walks the path
+one component at a time with ``O_NOFOLLOW`` relative to the folder's descriptor, accepts regular files only,
+and caps sizes: a guest cannot make the host read or write outside the workspace, or block on a FIFO.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import stat
+import tempfile
+import weakref
+from collections.abc import Iterator
+from pathlib import Path
+
+__all__ = ["GUEST_WORKSPACE", "Workspace", "WorkspaceError"]
+
+GUEST_WORKSPACE = "/workspace"
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+
+
+class WorkspaceError(ValueError):
+    """A path that is not a plain relative path inside the workspace, or a file that cannot be moved."""
+
+
+def _parts(path: str | os.PathLike[str]) -> list[str]:
+    text = os.fspath(path)
+    if text.startswith(GUEST_WORKSPACE + "/"):
+        text = text[len(GUEST_WORKSPACE) + 1 :]
+    parts = [p for p in text.split("/") if p not in ("", ".")]
+    if not parts or text.startswith("/") or "\0" in text or any(p == ".." for p in parts):
+        raise WorkspaceError(f"{text!r} is not a relative path inside the workspace")
+    return parts
+
+
+class Workspace:
+    """A private host folder (``0700``) holding ``workspace/`` and ``tmp/``; removed by ``remove()``."""
+
+    def __init__(self, root: str | os.PathLike[str] | None = None) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="lcw-python-", dir=root))
+        self.path = self.root / "workspace"
+        self.tmp = self.root / "tmp"
+        self.path.mkdir(mode=0o700)
+        self.tmp.mkdir(mode=0o700)
+        # removed when dropped or at exit even if nobody calls remove() (a session that was never closed)
+        self._finalizer = weakref.finalize(self, shutil.rmtree, str(self.root), True)
+
+    # -- safe access ---------------------------------------------------------------------------------------
+    def _open_dir(self, parts: list[str], *, create: bool) -> int:
+        fd = os.open(self.path, _DIR_FLAGS)
+        try:
+            for part in parts:
+                if create:
+                    with contextlib.suppress(FileExistsError):
+                        os.mkdir(part, 0o700, dir_fd=fd)
+                try:
+                    nxt = os.open(part, _DIR_FLAGS, dir_fd=fd)
+                except OSError as exc:
+                    raise WorkspaceError(
+                        f"{'/'.join(parts)!r} is not a folder in the workspace ({exc.strerror})"
+                    ) from exc
+                os.close(fd)
+                fd = nxt
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
+
+    def write(self, path: str | os.PathLike[str], data: bytes | str) -> str:
+        """Write ``data`` to ``path`` (relative to the workspace); returns the guest path."""
+        parts = _parts(path)
+        payload = data.encode() if isinstance(data, str) else bytes(data)
+        dfd = self._open_dir(parts[:-1], create=True)
+        try:
+            with contextlib.suppress(FileNotFoundError):
+                if stat.S_ISLNK(os.stat(parts[-1], dir_fd=dfd, follow_symlinks=False).st_mode):
+                    os.unlink(parts[-1], dir_fd=dfd)  # never write through a link the guest planted
+            flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+            fd = os.open(parts[-1], flags, 0o600, dir_fd=dfd)
+        except OSError as exc:
+            raise WorkspaceError(f"cannot write {'/'.join(parts)!r}: {exc.strerror}") from exc
+        finally:
+            os.close(dfd)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+        return f"{GUEST_WORKSPACE}/{'/'.join(parts)}"
+
+    def read(self, path: str | os.PathLike[str], *, max_bytes: int = 64 * 1024 * 1024) -> bytes:
+        """The bytes of regular file ``path``; links, folders and special files are refused."""
+        parts = _parts(path)
+        dfd = self._open_dir(parts[:-1], create=False)
+        try:
+            fd = os.open(
+                parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0), dir_fd=dfd
+            )
+        except OSError as exc:
+            raise WorkspaceError(f"cannot read {'/'.join(parts)!r}: {exc.strerror}") from exc
+        finally:
+            os.close(dfd)
+        with os.fdopen(fd, "rb") as fh:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise WorkspaceError(f"{'/'.join(parts)!r} is not a regular file")
+            if info.st_size > max_bytes:
+                raise WorkspaceError(f"{'/'.join(parts)!r} is {info.st_size} bytes, above the cap of {max_bytes}")
+            return fh.read(max_bytes + 1)[:max_bytes]
+
+    def files(self) -> dict[str, tuple[int, int]]:
+        """Every regular file (not following links): relative path -> (size, mtime_ns)."""
+        found: dict[str, tuple[int, int]] = {}
+        for rel, info in self._scan(self.path, ""):
+            found[rel] = (info.st_size, info.st_mtime_ns)
+        return found
+
+    def _scan(self, folder: Path, prefix: str) -> Iterator[tuple[str, os.stat_result]]:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            return
+        for entry in entries:
+            rel = f"{prefix}{entry.name}"
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                yield from self._scan(folder / entry.name, rel + "/")
+            elif stat.S_ISREG(info.st_mode):
+                yield rel, info
+
+    # -- packing for snapshots -------------------------------------------------------------------------------
+    def pack(self, max_bytes: int) -> bytes:
+        """Regular files as ``index JSON + NUL + contents`` (raises ``WorkspaceError`` above ``max_bytes``)."""
+        index, blobs, total = [], [], 0
+        for rel, (size, _) in sorted(self.files().items()):
+            total += size
+            if total > max_bytes:
+                raise WorkspaceError(f"the workspace holds more than {max_bytes} bytes; it cannot be snapshotted")
+            data = self.read(rel, max_bytes=max_bytes)
+            index.append([rel, len(data)])
+            blobs.append(data)
+        return json.dumps(index).encode() + b"\0" + b"".join(blobs)
+
+    def unpack(self, packed: bytes, max_bytes: int) -> None:
+        """Recreate files from ``pack()`` output (names and sizes are checked again)."""
+        head, _, body = packed.partition(b"\0")
+        try:
+            index = json.loads(head)
+        except ValueError as exc:
+            raise WorkspaceError("the snapshot's workspace index is corrupt") from exc
+        offset = 0
+        for item in index:
+            if not (
+                isinstance(item, list) and len(item) == 2 and isinstance(item[0], str) and isinstance(item[1], int)
+            ):
+                raise WorkspaceError("the snapshot's workspace index is corrupt")
+            rel, size = item
+            if size < 0 or offset + size > len(body) or offset + size > max_bytes:
+                raise WorkspaceError("the snapshot's workspace does not match its index")
+            self.write(rel, body[offset : offset + size])
+            offset += size
+
+    def remove(self) -> None:
+        """Delete the folder and everything the guest left in it."""
+        self._finalizer()

@@ -1,0 +1,279 @@
+"""``KeptInstance``: one store and instance kept across calls, each call under its own limits.
+
+Every other path in the host runs a call in a fresh instance. An interpreter session is the explicit
+exception: its state *is* the instance. Each call into it gets a fresh fuel budget, a fresh deadline (a guest
+sleep is cut off at it too), fresh capped stdout/stderr buffers, and the same error mapping as a fresh call.
+Memory caps hold for the instance's whole life. A call that ends abnormally (any trap, a limit, a WASI
+``exit``) leaves the instance half-way through guest code, so the instance is then *ended*: later calls raise
+``WasmCallError`` saying why. Guests run on ``guest_thread`` threads, whose native stack fits the engine's
+``max_wasm_stack``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import wasmtime
+from wasmtime import _ffi as ffi
+
+from ..errors import LangChainWasmError, WasmCallError, WasmMemoryLimitError, WasmOutputLimitError
+from . import context
+from .call import _limits_desc, _new_store, _wasi_config
+from .capabilities import Capabilities
+from .context import CallContext
+from .engine import WasmEngine
+from .guest_thread import guest_threads
+from .hostcall import GuestMemory, memory_span
+from .kept_linker import KeptContext, check_imports, helper_module, kept_linker, plain_wasi_linker
+from .limits import Limits
+from .live import LiveInstance
+from .metrics import observe
+from .result import CallMetrics, CallResult
+from .signatures import FuncSignature
+from .traps import PAGE, classify, trap_kind
+
+__all__ = ["KeptInstance", "KeptContext"]  # KeptContext lives in kept_linker.py with the forwarder
+
+_UNLIMITED = 2**62
+_TrapPtr = ctypes.POINTER(ffi.wasm_trap_t)
+
+
+class KeptInstance:
+    """A core module instantiated once and called many times, each call under its own ``Limits``.
+
+    Args:
+        engine: the engine ``module`` was compiled with.
+        module: the compiled module.
+        name: a label for errors and metrics.
+        imports: the module's imports as ``(module, name)`` pairs, checked against ``capabilities``.
+        signatures: the exports callers will use, with their signatures (all others are unreachable).
+        limits: memory/table/instance caps for the instance's life, and the fuel and deadline of
+            instantiation.
+        capabilities: what the guest may reach; preopens are typical (a workspace).
+        stub_sockets: link WASI ``sock_*`` imports as stubs that fail with ``ENOTSUP``.
+        argv: the guest's arguments after the program name.
+    """
+
+    def __init__(
+        self,
+        engine: WasmEngine,
+        module: wasmtime.Module,
+        *,
+        name: str,
+        imports: Sequence[tuple[str, str]],
+        signatures: Mapping[str, FuncSignature],
+        limits: Limits,
+        capabilities: Capabilities,
+        stub_sockets: bool = False,
+        argv: Sequence[str] = (),
+    ) -> None:
+        check_imports(name, imports, capabilities, stub_sockets=stub_sockets, cache_dir=engine.cache_dir)
+        self.engine = engine
+        self.name = name
+        self.limits = limits
+        self._caps = capabilities
+        self._signatures = dict(signatures)
+        self._lock = threading.Lock()
+        self._pool = guest_threads(engine.max_wasm_stack)
+        self.ended: str | None = None
+        self._store = _new_store(engine.engine)
+        self._cctx = self._store._context()
+        self._store.set_limits(
+            limits.memory_bytes, limits.table_elements, limits.instances, limits.tables, limits.memories
+        )
+        self._store.set_wasi(_wasi_config(capabilities, name, argv))
+        linker = kept_linker(engine, capabilities.host_functions)
+        try:
+            self._pool.run(self._instantiate, linker, module)
+        except BaseException:
+            self._store.close()
+            raise
+
+    def _instantiate(self, linker: wasmtime.Linker, module: wasmtime.Module) -> None:
+        self._arm(self.limits)
+        self.engine.ticker.acquire()
+        try:
+            instance = linker.instantiate(self._store, module)
+            memory = instance.exports(self._store)["memory"]
+            real_write = plain_wasi_linker(self.engine).get(self._store, "wasi_snapshot_preview1", "fd_write")
+            helper = wasmtime.Instance(self._store, helper_module(self.engine), [real_write, memory])
+        except wasmtime.Trap as exc:
+            raise classify(
+                exc, CallContext(), CallMetrics(module=self.name), limits_desc=_limits_desc(self.limits)
+            ) from exc
+        except wasmtime.WasmtimeError as exc:
+            if "resource limit exceeded" in str(exc) or "memory" in str(exc).lower():
+                raise WasmMemoryLimitError(f"{self.name}: cannot instantiate under the limits: {exc}") from exc
+            raise WasmCallError(f"{self.name}: cannot instantiate: {exc}") from exc
+        finally:
+            self.engine.ticker.release()
+        forward = helper.exports(self._store)["fd_write"]
+        if not isinstance(memory, wasmtime.Memory) or not isinstance(forward, wasmtime.Func):
+            raise WasmCallError(f"{self.name}: the module exports no plain linear memory named 'memory'")
+        self._instance = instance._instance
+        self._memory: Any = memory._memory  # the raw wasmtime_memory_t, for the C API
+        self._forward = forward._func
+        self._keep: tuple[Any, ...] = (instance, helper, forward)  # the objects the raw handles belong to
+
+    def _arm(self, limits: Limits) -> None:
+        self._store.set_fuel(limits.fuel if limits.fuel is not None else _UNLIMITED)
+        timeout = limits.timeout_s
+        ticks = self.engine.ticker.ticks_for(timeout) if timeout is not None else _UNLIMITED
+        self._store.set_epoch_deadline(ticks)
+
+    # -- calls ---------------------------------------------------------------------------------------------
+    def drive(
+        self, body: Callable[[LiveInstance], Any], *, limits: Limits, file_write_bytes: int | None = None
+    ) -> CallResult:
+        """Run ``body(live)`` against the kept instance under ``limits`` (fuel, deadline, output caps).
+
+        ``body`` calls exports through ``live.call`` and reaches memory through ``live.memory()``. Its return
+        value becomes ``result.value``. A WASI exit returns a result with ``exit_code`` and ends the instance;
+        a trap or a limit raises the same typed errors as a fresh call and ends the instance.
+        ``file_write_bytes`` caps the bytes the call may write to files (``WasmOutputLimitError``, stream
+        ``"files"``).
+        """
+        with self._lock:
+            if self.ended is not None:
+                raise WasmCallError(f"{self.name}: the instance has ended ({self.ended}); start a new one")
+            if self._pool.on_own_thread():
+                result = self._drive(body, limits, file_write_bytes)
+            else:
+                job = self._pool.submit(self._drive, body, limits, file_write_bytes)
+                try:
+                    result = job.result()
+                except BaseException:
+                    if not job.done():  # the waiting thread was interrupted: the guest still holds the store
+                        job.wait()  # its deadline bounds this; only then may another call enter
+                        self.ended = "a call was interrupted while the guest ran"
+                    raise
+        observe(self.name, result.metrics)
+        return result
+
+    def _drive(self, body: Callable[[LiveInstance], Any], limits: Limits, file_cap: int | None) -> CallResult:
+        t0 = time.perf_counter()
+        timeout = limits.timeout_s
+        ctx = KeptContext(
+            self._cctx,
+            self._forward,
+            file_cap,
+            stdout_cap=limits.stdout_bytes,
+            stderr_cap=limits.stderr_bytes,
+            stdin_allowed=False,
+            deadline=time.monotonic() + timeout if timeout is not None else None,
+        )
+        fuel = limits.fuel if limits.fuel is not None else _UNLIMITED
+        value: Any = None
+        exit_code = 0
+        failure: BaseException | None = None
+        convention: LangChainWasmError | None = None
+        self._arm(limits)
+        if timeout is not None:
+            self.engine.ticker.acquire()
+        prev = context.swap(ctx)
+        try:
+            value = body(LiveInstance(self._cctx, self._instance, self._signatures))
+        except wasmtime.ExitTrap as exc:
+            exit_code = exc.code
+            self.ended = f"the guest exited with status {exc.code}"
+        except (wasmtime.Trap, wasmtime.WasmtimeError) as exc:
+            failure = exc
+        except LangChainWasmError as exc:
+            convention = exc
+        finally:
+            context.swap(prev)
+            if timeout is not None:
+                self.engine.ticker.release()
+        memory = self.memory_size()
+        remaining = ctypes.c_uint64(0)
+        ffi.wasmtime_context_get_fuel(self._cctx, ctypes.byref(remaining))
+        kind = trap_kind(failure, ctx, memory, limits.memory_bytes) if failure is not None else None
+        metrics = CallMetrics(
+            fuel_used=fuel - remaining.value if kind != "timeout" else 0,
+            wall_s=time.perf_counter() - t0,
+            memory_peak_bytes=memory,
+            stdout_bytes=len(ctx.stdout),
+            stderr_bytes=len(ctx.stderr),
+            trap=kind if failure is not None else ("exit" if exit_code else None),
+            module=self.name,
+        )
+        if failure is not None:
+            if ctx.stop_reason == "files":
+                err: LangChainWasmError = WasmOutputLimitError(
+                    f"guest wrote more than {file_cap} bytes to files in one call; it was stopped",
+                    stream="files",
+                    metrics=metrics,
+                    stdout=bytes(ctx.stdout),
+                    stderr=bytes(ctx.stderr),
+                )
+            else:
+                err = classify(failure, ctx, metrics, limits_desc=_limits_desc(limits))
+            self.ended = f"a previous call was stopped: {err}"
+            observe(self.name, metrics)
+            raise err from (err.__cause__ or failure)
+        if convention is not None:
+            if hasattr(convention, "metrics"):
+                convention.metrics = metrics
+            raise convention
+        return CallResult(value, exit_code, bytes(ctx.stdout), bytes(ctx.stderr), metrics)
+
+    def call(self, export: str, *args: Any, limits: Limits) -> CallResult:
+        """Call one export with numeric ``args`` (see ``drive``)."""
+        return self.drive(lambda live: live.call(export, *args), limits=limits)
+
+    # -- memory --------------------------------------------------------------------------------------------
+    def memory_size(self) -> int:
+        """Current size of linear memory in bytes."""
+        return int(ffi.wasmtime_memory_data_size(self._cctx, ctypes.byref(self._memory)))
+
+    def memory(self) -> GuestMemory:
+        """A bounds-checked view of linear memory as it is now (valid until the next call)."""
+        return GuestMemory.from_span(*memory_span(self._cctx, self._memory))
+
+    def read_memory(self) -> bytes:
+        """A copy of the whole linear memory (for a snapshot; call between calls, never during one)."""
+        with self._lock:
+            base, size = memory_span(self._cctx, self._memory)
+            return ctypes.string_at(base, size) if size else b""
+
+    def write_memory(self, data: bytes | bytearray | memoryview, offset: int = 0) -> None:
+        """Grow linear memory to fit and copy ``data`` in at ``offset`` (restoring a snapshot into a fresh
+        instance of the same module). Raises ``WasmMemoryLimitError`` past the instance's memory cap."""
+        with self._lock:
+            end = offset + len(data)
+            if end > self.limits.memory_bytes:
+                raise WasmMemoryLimitError(
+                    f"{self.name}: restoring {end} bytes of memory exceeds the limit of {self.limits.memory_bytes}"
+                )
+            size = self.memory_size()
+            if end > size:
+                pages = (end - size + PAGE - 1) // PAGE
+                previous = ctypes.c_uint64(0)
+                error = ffi.wasmtime_memory_grow(self._cctx, ctypes.byref(self._memory), pages, ctypes.byref(previous))
+                if error:
+                    raise WasmMemoryLimitError(
+                        f"{self.name}: cannot grow memory to {end} bytes: {wasmtime.WasmtimeError._from_ptr(error)}"
+                    )
+            base, size = memory_span(self._cctx, self._memory)
+            if offset < 0 or end > size:
+                raise WasmMemoryLimitError(f"{self.name}: memory range [{offset}, {end}) is outside {size} bytes")
+            ctypes.memmove(base + offset, bytes(data), len(data))
+
+    # -- life ----------------------------------------------------------------------------------------------
+    def close(self) -> None:
+        """Free the store (idempotent); the instance is ended."""
+        with self._lock:
+            if self.ended != "closed":
+                self.ended = "closed"
+                self._keep = ()
+                self._store.close()
+
+    def __enter__(self) -> KeptInstance:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

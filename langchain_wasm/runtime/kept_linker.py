@@ -1,0 +1,221 @@
+"""Linking for kept instances (``kept.py``): the import check, the shared linker, the stdio forwarder.
+
+A kept instance usually has preopened directories (an interpreter's workspace), so wasmtime's own ``fd_write``
+must keep serving the guest's files, yet stdout/stderr need a hard cap that stops the guest at the first byte
+too many. ``fd_write`` is therefore ours: fds 1 and 2 go to the call's capped buffers
+(``wasi_shims.fd_write``), every other fd is forwarded to wasmtime's ``fd_write`` through a tiny helper
+instance in the same store. The helper imports the guest's memory and re-exports it as ``memory``, so
+wasmtime's WASI function, called from the helper, reads the guest's iovecs (a host function cannot call
+wasmtime's WASI functions directly: they need a calling instance's memory).
+
+Sockets: modules built with wasi-libc import ``sock_*`` even when they never use them. With
+``stub_sockets=True`` those imports are linked to stubs that always fail with ``ENOTSUP``; they never reach
+wasmtime's implementation, so this is a denial, not a network grant.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+import weakref
+from collections.abc import Sequence
+from typing import Any
+
+import wasmtime
+from wasmtime import _ffi as ffi
+
+from ..errors import WasmCapabilityError
+from . import context, wasi_shims
+from .capabilities import WASI_MODULE, Capabilities, HostFunction
+from .clock_shim import CLOCK_PARAMS, clock_time_get
+from .context import CallContext
+from .engine import WasmEngine
+from .hostcall import GuestMemory, GuestMemoryError, HostStop, define_host_function
+from .live import raise_from
+
+__all__ = [
+    "ENOTSUP",
+    "KeptContext",
+    "SOCKET_STUBS",
+    "check_imports",
+    "helper_module",
+    "kept_linker",
+    "plain_wasi_linker",
+]
+
+ENOTSUP, EINVAL, EFAULT = 58, 28, 21
+_TrapPtr = ctypes.POINTER(ffi.wasm_trap_t)
+#: WASI preview1 socket functions and their signatures, linked as ENOTSUP stubs when ``stub_sockets``.
+SOCKET_STUBS: dict[str, tuple[str, ...]] = {
+    "sock_accept": ("i32", "i32", "i32"),
+    "sock_recv": ("i32", "i32", "i32", "i32", "i32", "i32"),
+    "sock_send": ("i32", "i32", "i32", "i32", "i32"),
+    "sock_shutdown": ("i32", "i32"),
+}
+
+_HELPER_WAT = """(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+  (import "env" "memory" (memory 0))
+  (export "memory" (memory 0))
+  (func (export "fd_write") (param i32 i32 i32 i32) (result i32)
+    (call $w (local.get 0) (local.get 1) (local.get 2) (local.get 3))))"""
+
+
+def check_imports(
+    module_name: str,
+    imports: Sequence[tuple[str, str]],
+    caps: Capabilities,
+    *,
+    stub_sockets: bool,
+    cache_dir: Any = None,
+) -> None:
+    """Raise ``WasmCapabilityError`` naming the first import ``caps`` do not grant (as ``WasmModule.check``)."""
+    granted = {(hf.module, hf.name) for hf in caps.host_functions}
+    for mod, name in imports:
+        if mod == WASI_MODULE:
+            if stub_sockets and name in SOCKET_STUBS:
+                continue
+            need = caps.grants_wasi(name)
+            if need is None:
+                continue
+            why = {
+                "network": "networking is never granted to guests",
+                "unknown": "it is not a WASI preview1 function this host provides",
+            }.get(need, f"it needs the '{need}' capability (Capabilities({need}=True))")
+            raise WasmCapabilityError(
+                f"module {module_name!r} imports {mod}.{name}; refused: {why}", module=mod, name=name
+            )
+        if (mod, name) not in granted:
+            raise WasmCapabilityError(
+                f"module {module_name!r} imports {mod}.{name}, which is not granted "
+                "(no host function of that name in Capabilities.host_functions)",
+                module=mod,
+                name=name,
+            )
+    if cache_dir is not None:
+        for pre in caps.preopens:
+            if pre.contains(cache_dir):
+                raise WasmCapabilityError(
+                    f"preopen {pre.host_path} overlaps the compile cache {cache_dir}; guests may never reach it"
+                )
+
+
+class KeptContext(CallContext):
+    """The call context of a kept instance's call: adds the forwarder of non-stdio ``fd_write``."""
+
+    __slots__ = ("_cctx", "_forward", "file_bytes", "file_cap")
+
+    def __init__(self, cctx: Any, forward: Any, file_cap: int | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._cctx = cctx
+        self._forward = forward
+        self.file_cap = file_cap
+        self.file_bytes = 0
+
+    def forward_fd_write(self, fd: int, iovs: int, iovs_len: int, nwritten: int, size: int = 0) -> int:
+        """wasmtime's own ``fd_write`` for ``fd``, through the helper instance (same store, same memory).
+
+        ``size`` (the iovecs' total) counts against ``file_cap``: past it the guest is stopped (``"files"``),
+        so a guest cannot fill the host's disk through a writable preopen faster than its budget allows.
+        """
+        self.file_bytes += size
+        if self.file_cap is not None and self.file_bytes > self.file_cap:
+            self.stop_reason = "files"
+            raise HostStop
+        params = (ffi.wasmtime_val_t * 4)()
+        for slot, value in zip(params, (fd, iovs, iovs_len, nwritten), strict=True):
+            slot.kind = ffi.WASMTIME_I32.value
+            slot.of.i32 = value
+        results = (ffi.wasmtime_val_t * 1)()
+        trap = _TrapPtr()
+        error = ffi.wasmtime_func_call(
+            self._cctx, ctypes.byref(self._forward), params, 4, results, 1, ctypes.byref(trap)
+        )
+        if error or trap:
+            try:
+                raise_from(error, trap)
+            except wasmtime.Trap as exc:
+                if exc.trap_code == wasmtime.TrapCode.INTERRUPT:
+                    self.stop_reason = "timeout"
+                elif exc.trap_code == wasmtime.TrapCode.OUT_OF_FUEL:
+                    self.stop_reason = "fuel"
+                raise HostStop from exc
+        return int(results[0].of.i32)
+
+
+def _fd_write(mem: GuestMemory, fd: int, iovs: int, iovs_len: int, nwritten: int) -> int:
+    """stdout/stderr into the call's capped buffers; any other fd forwarded to wasmtime's ``fd_write``."""
+    ctx = context.current()
+    forward = getattr(ctx, "forward_fd_write", None)
+    if fd not in (1, 2) and forward is not None:
+        if not 0 <= iovs_len <= 1024:
+            return EINVAL
+        try:
+            size = sum(mem.read_u32(iovs + 8 * i + 4) for i in range(iovs_len))
+        except GuestMemoryError:
+            return EFAULT
+        result: int = forward(fd, iovs, iovs_len, nwritten, size)
+        return result
+    return wasi_shims.fd_write(mem, fd, iovs, iovs_len, nwritten)
+
+
+def _enotsup(*_args: Any) -> int:
+    return ENOTSUP
+
+
+_lock = threading.Lock()
+_linkers: weakref.WeakKeyDictionary[WasmEngine, dict[Any, Any]] = weakref.WeakKeyDictionary()
+
+
+def _per_engine(engine: WasmEngine) -> dict[Any, Any]:
+    table = _linkers.get(engine)
+    if table is None:
+        table = _linkers[engine] = {}
+    return table
+
+
+def kept_linker(engine: WasmEngine, host_functions: tuple[HostFunction, ...]) -> wasmtime.Linker:
+    """The shared linker of kept instances: WASI, our poll_oneoff and fd_write, socket stubs, host functions."""
+    key = ("kept", host_functions)
+    with _lock:
+        table = _per_engine(engine)
+        linker = table.get(key)
+        if linker is None:
+            linker = wasmtime.Linker(engine.engine)
+            linker.allow_shadowing = True
+            linker.define_wasi()
+            i32x4 = ("i32", "i32", "i32", "i32")
+            define_host_function(
+                linker, WASI_MODULE, "poll_oneoff", i32x4, ("i32",), wasi_shims.poll_oneoff, memory=True
+            )
+            define_host_function(linker, WASI_MODULE, "fd_write", i32x4, ("i32",), _fd_write, memory=True)
+            define_host_function(
+                linker, WASI_MODULE, "clock_time_get", CLOCK_PARAMS, ("i32",), clock_time_get, memory=True
+            )
+            for name, params in SOCKET_STUBS.items():
+                define_host_function(linker, WASI_MODULE, name, params, ("i32",), _enotsup)
+            for hf in host_functions:
+                define_host_function(linker, hf.module, hf.name, hf.params, hf.results, hf.func, memory=hf.memory)
+            table[key] = linker
+        return linker
+
+
+def plain_wasi_linker(engine: WasmEngine) -> wasmtime.Linker:
+    """A linker with wasmtime's own WASI only, to fetch its ``fd_write`` for the helper instance."""
+    with _lock:
+        table = _per_engine(engine)
+        linker = table.get("plain")
+        if linker is None:
+            linker = table["plain"] = wasmtime.Linker(engine.engine)
+            linker.define_wasi()
+        return linker
+
+
+def helper_module(engine: WasmEngine) -> wasmtime.Module:
+    """The stdio forwarder's module (compiled in memory once per engine)."""
+    with _lock:
+        table = _per_engine(engine)
+        module = table.get("helper")
+        if module is None:
+            module = table["helper"] = wasmtime.Module(engine.engine, _HELPER_WAT)
+        return module
