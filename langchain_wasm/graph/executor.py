@@ -14,6 +14,7 @@ from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from langchain_core.messages import HumanMessage, ToolMessage
+from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 from langgraph.config import get_stream_writer
 from langgraph.types import Send, interrupt
@@ -144,16 +145,16 @@ class Executor:
         _safe({"event": "step_end", "step": step.id, "tool": step.tool, "status": status})
         return record
 
-    def step(self, task: Mapping[str, Any]) -> dict[str, Any]:
+    def step(self, task: Mapping[str, Any], config: RunnableConfig | None = None) -> dict[str, Any]:
         step, args, failed = self._prepare(task)
         if failed is not None:
             return {"step_results": {step.id: failed}}
         assert args is not None
         started = time.time()
-        msg = self._invoke(step, args)
+        msg = self._invoke(step, args, config)
         return {"step_results": {step.id: self._finish(step, args, msg, started)}}
 
-    async def astep(self, task: Mapping[str, Any]) -> dict[str, Any]:
+    async def astep(self, task: Mapping[str, Any], config: RunnableConfig | None = None) -> dict[str, Any]:
         step, args, failed = self._prepare(task)
         if failed is not None:
             return {"step_results": {step.id: failed}}
@@ -161,15 +162,19 @@ class Executor:
         started = time.time()
         tool = self.tools[step.tool]
         try:
-            msg = await tool.ainvoke({"type": "tool_call", "id": step.id, "name": step.tool, "args": args})
+            msg = await tool.ainvoke(
+                {"type": "tool_call", "id": step.id, "name": step.tool, "args": args}, _tool_config(config)
+            )
         except Exception as exc:  # an ordinary tool raising: an observation, never a crashed graph
             msg = ToolMessage(f"error: {type(exc).__name__}: {exc}", tool_call_id=step.id, status="error")
         return {"step_results": {step.id: self._finish(step, args, msg, started)}}
 
-    def _invoke(self, step: PlanStep, args: dict[str, Any]) -> Any:
+    def _invoke(self, step: PlanStep, args: dict[str, Any], config: RunnableConfig | None) -> Any:
         tool = self.tools[step.tool]
         try:
-            return tool.invoke({"type": "tool_call", "id": step.id, "name": step.tool, "args": args})
+            return tool.invoke(
+                {"type": "tool_call", "id": step.id, "name": step.tool, "args": args}, _tool_config(config)
+            )
         except Exception as exc:  # an ordinary tool raising: an observation, never a crashed graph
             return ToolMessage(f"error: {type(exc).__name__}: {exc}", tool_call_id=step.id, status="error")
 
@@ -189,6 +194,18 @@ class Executor:
             "messages": [HumanMessage("\n".join(lines), name="executor")],
             "iteration": state.get("iteration", 0) + 1,
         }
+
+
+def _tool_config(config: RunnableConfig | None) -> RunnableConfig | None:
+    """The step's config for the tool: its thread id (stateful tools key sessions by it) and callbacks."""
+    if config is None:
+        return None
+    user = {
+        k: v
+        for k, v in (config.get("configurable") or {}).items()
+        if not k.startswith("__") and not k.startswith("checkpoint_")
+    }
+    return {"configurable": user, "callbacks": config.get("callbacks")}
 
 
 def _decisions(decision: Any, asked: list[str]) -> dict[str, bool]:

@@ -110,9 +110,11 @@ class Planner:
             # The answer may quote the last plan's results by reference ("${s1.temperature}").
             results = {k: v.get("result") for k, v in (state.get("step_results") or {}).items()}
             try:
-                text = resolve_references(plan.final_answer, results)
+                resolved = resolve_references(plan.final_answer, results)
             except StepReferenceError as exc:
                 return self._repair(state, [f"final_answer: {exc}"], said)
+            # "${s1}" alone resolves to the structured result; an answer is text, so JSON it.
+            text = resolved if isinstance(resolved, str) else json.dumps(resolved, ensure_ascii=False)
             return {
                 "messages": [said, AIMessage(text)],
                 "final_answer": text,
