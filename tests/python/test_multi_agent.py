@@ -22,7 +22,8 @@ ANALYST = [
                 "args": {
                     "code": "import pandas as pd\ndf = pd.read_csv('data.csv')\n"
                     "secret = 'analyst-only'\n"
-                    "{'total': int(df.units.sum()), 'mean': float(df.units.mean()), 'best': df.month[df.units.idxmax()]}"
+                    "{'total': int(df.units.sum()), 'mean': float(df.units.mean()),\n"
+                    " 'best': df.month[df.units.idxmax()]}"
                 },
             }
         ],
