@@ -114,9 +114,11 @@ def render(out_dir: Path, sizes: dict[str, int], seed: int, wall_s: float) -> st
     )
     for label, soak in (("sequential", seq), ("concurrent", conc)):
         if soak:
-            who = f"{soak['threads']} threads x {_n(soak['calls'] // soak['threads'])}" if label == "concurrent" else ""
+            who = (
+                f" {soak['threads']} threads x {_n(soak['calls'] // soak['threads'])}" if label == "concurrent" else ""
+            )
             lines.append(
-                f"| calls soaked, {label} {who} | {_n(soak['calls'])} over {len(soak['by_kind'])} guest kinds"
+                f"| calls soaked, {label}{who} | {_n(soak['calls'])} over {len(soak['by_kind'])} guest kinds"
                 f" (6 hostile); wrong results {soak['failure_count']}, deadlock {'yes' if soak['deadlock'] else 'no'};"
                 f" RSS {soak['rss_start_mib']} -> {soak['rss_end_mib']} MiB,"
                 f" fds {soak['fds_start']} -> {soak['fds_end']},"

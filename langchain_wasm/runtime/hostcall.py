@@ -78,6 +78,8 @@ class GuestMemory:
         if ptr < 0 or length < 0 or ptr + length > self._size:
             raise GuestMemoryError(f"guest range [{ptr}, {ptr + length}) is outside memory of {self._size} bytes")
 
+    _check = check  # the former private name
+
     def read(self, ptr: int, length: int) -> bytes:
         """Copy ``length`` bytes out of guest memory."""
         self.check(ptr, length)
