@@ -147,15 +147,20 @@ class CompileCache:
         except (OSError, ValueError, wasmtime.WasmtimeError) as exc:
             reason = str(exc)
         self.rejected += 1
+        self.discard(paths, reason)
+        return None
+
+    @staticmethod
+    def discard(paths: tuple[Path, Path], reason: str) -> None:
+        """Warn that a cache entry was rejected and delete its artifact and sidecar (it will be rebuilt)."""
         warnings.warn(
-            f"langchain-wasm: rejected compile cache entry {artifact.name} ({reason}); recompiling",
+            f"langchain-wasm: rejected compile cache entry {paths[0].name} ({reason}); recompiling",
             RuntimeWarning,
-            stacklevel=4,
+            stacklevel=5,
         )
         for path in paths:
             with contextlib.suppress(OSError):
                 path.unlink()
-        return None
 
     def _store(self, key: str, module: Any) -> None:
         paths = self.paths(key)

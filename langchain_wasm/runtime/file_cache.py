@@ -153,14 +153,7 @@ def _load(engine: WasmEngine, key: str) -> wasmtime.Module | None:
         reason = "its size, key or hash does not match its sidecar"
     except (OSError, ValueError, wasmtime.WasmtimeError) as exc:
         reason = str(exc)
-    warnings.warn(
-        f"langchain-wasm: rejected compile cache entry {artifact.name} ({reason}); recompiling",
-        RuntimeWarning,
-        stacklevel=4,
-    )
-    for p in paths:
-        with contextlib.suppress(OSError):
-            p.unlink()
+    CompileCache.discard(paths, reason)
     return None
 
 
