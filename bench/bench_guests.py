@@ -25,9 +25,9 @@ from pathlib import Path
 
 os.environ.setdefault("LANGCHAIN_WASM_CACHE_DIR", tempfile.mkdtemp(prefix="lcw-bench-"))
 
-from langchain_wasm.runtime.buffer_abi import BufferParam, BufferSpec
+from langchain_wasm.abi.buffer import BufferParam, BufferSpec
+from langchain_wasm.guest.guest import Guest
 from langchain_wasm.runtime.live import LiveInstance
-from langchain_wasm.runtime.manifest import Guest
 
 GUESTS = Path(__file__).resolve().parents[1] / "guests"
 

@@ -2,6 +2,8 @@
 
 from typing import TYPE_CHECKING, Any
 
+from langchain_wasm.abi.component import WasmComponent
+from langchain_wasm.guest.guest import Guest
 from langchain_wasm.runtime import (
     CallMetrics,
     CallResult,
@@ -20,8 +22,6 @@ from langchain_wasm.runtime import (
     default_engine,
     set_metrics_sink,
 )
-from langchain_wasm.runtime.component import WasmComponent
-from langchain_wasm.runtime.manifest import Guest
 
 __version__ = "0.1.0"
 

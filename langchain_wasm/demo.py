@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from langchain_wasm import CallResult, Capabilities, Limits, Preopen, WasmModule
+from langchain_wasm.runtime import CallResult, Capabilities, Limits, Preopen, WasmModule
 from langchain_wasm.errors import LangChainWasmError
 
 GUESTS = Path(__file__).resolve().parents[1] / "guests" / "wat"
@@ -93,7 +93,7 @@ def main() -> int:
 def _agent_demo() -> None:
     import argparse
 
-    from langchain_wasm.graph.cli_agent import run_agent
+    from langchain_wasm.cli.agent import run_agent
 
     print("\nThe plan/execute agent (planner -> parallel sandboxed steps -> planner):")
     ns = argparse.Namespace(
@@ -106,7 +106,7 @@ def _agent_demo() -> None:
         max_iterations=6,
     )
     if ns.model:
-        from langchain_wasm.graph.recorded import DEMO_QUESTION
+        from langchain_wasm.chat_models.recorded import DEMO_QUESTION
 
         ns.question = DEMO_QUESTION
     run_agent(ns)

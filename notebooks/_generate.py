@@ -210,7 +210,7 @@ len(blob) // 1024, restored.run("x, list(df.columns)").result
     import json, sqlite3, tempfile
     from langgraph.checkpoint.sqlite import SqliteSaver
     from langchain_wasm import WasmToolkit, create_wasm_agent
-    from langchain_wasm.graph.recorded import RecordedPlanner
+    from langchain_wasm.chat_models.recorded import RecordedPlanner
 
     plans = [
         {"reasoning": "two independent lookups, then a fingerprint of both",
@@ -298,7 +298,7 @@ len(blob) // 1024, restored.run("x, list(df.columns)").result
     import ctypes, os, random, statistics, subprocess, tempfile, time
     import wasmtime
     from langchain_wasm import WasmModule
-    from langchain_wasm.runtime.manifest import Guest
+    from langchain_wasm.guest.guest import Guest
 
     def p50_us(fn, n=3000):
         for _ in range(100): fn()

@@ -11,8 +11,8 @@ from langchain_core.runnables import RunnableConfig, RunnableSerializable
 from pydantic import ConfigDict
 
 from langchain_wasm.errors import WasmCallError
+from langchain_wasm.guest.guest import Guest
 from langchain_wasm.runtime import Capabilities, Limits
-from langchain_wasm.runtime.manifest import Guest
 
 __all__ = ["WasmNode"]
 

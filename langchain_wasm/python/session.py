@@ -8,7 +8,7 @@ import time
 import uuid
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from langchain_wasm.errors import WasmCallError
 from langchain_wasm.runtime.limits import Limits
@@ -17,17 +17,31 @@ from .interpreter import Interpreter
 from .results import PythonResult, ResultCaps
 from .snapshot import SnapshotData, encode_snapshot
 from .template import Template
+from .runtime_files import PythonRuntime
 from .workspace import Workspace
 
-if TYPE_CHECKING:
-    from .sandbox import WasmPythonSandbox
-
-__all__ = ["PythonSession", "SessionEndedError"]
+__all__ = ["PythonSession", "SessionEndedError", "SessionOwner"]
 
 
 class SessionEndedError(WasmCallError):
     """The session is over (closed, reclaimed when idle, stopped by a limit, or the code called ``exit``).
     Its Python state is gone; start a new session, or restore a snapshot taken earlier."""
+
+
+class SessionOwner(Protocol):
+    """What a session needs from the sandbox that made it (``WasmPythonSandbox`` is one)."""
+
+    @property
+    def runtime(self) -> PythonRuntime: ...
+
+    result_caps: ResultCaps
+    workspace_root: str | os.PathLike[str] | None
+    snapshot_workspace_bytes: int
+    file_write_bytes: int | None
+
+    def baseline_memory(self) -> bytes: ...
+
+    def _forget(self, session: PythonSession) -> None: ...
 
 
 class PythonSession:
@@ -41,7 +55,7 @@ class PythonSession:
 
     def __init__(
         self,
-        sandbox: WasmPythonSandbox,
+        sandbox: SessionOwner,
         *,
         limits: Limits,
         restore: SnapshotData | None = None,

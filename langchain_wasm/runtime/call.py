@@ -19,7 +19,6 @@ from ..errors import LangChainWasmError, WasmAbiError, WasmExitError
 from . import context
 from .capabilities import Capabilities
 from .context import CallContext
-from .core_abi import from_raw_results
 from .engine import WasmEngine
 from .hostcall import GuestMemoryError
 from .limits import Limits
@@ -28,6 +27,7 @@ from .result import CallMetrics, CallResult
 from .signatures import FuncSignature
 from .stdio_pipes import OutputPump, attach_stdio
 from .traps import classify, trap_kind
+from .values import from_raw_results
 
 __all__ = ["CoreRunner", "Invocation", "Runner", "execute"]
 

@@ -11,9 +11,9 @@ from typing import Any
 
 from wasmtime import _ffi as ffi
 
-from .core_abi import from_raw_results, to_raw_params
 from .hostcall import GuestMemory, GuestMemoryError, memory_span
 from .signatures import FuncSignature
+from .values import from_raw_results, to_raw_params
 
 __all__ = ["LiveInstance", "raise_from"]
 

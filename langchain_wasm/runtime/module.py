@@ -21,7 +21,6 @@ from ..errors import (
 from .binary import read_layout
 from .call import CoreRunner, Invocation, execute
 from .capabilities import WASI_MODULE, Capabilities
-from .core_abi import check_callable, to_raw_params
 from .engine import WasmEngine, default_engine
 from .limits import Limits
 from .live import LiveInstance
@@ -29,6 +28,7 @@ from .metrics import observe
 from .result import CallResult
 from .signatures import ExportInfo, FuncSignature, ImportInfo, describe
 from .traps import PAGE
+from .values import check_callable, to_raw_params
 
 __all__ = ["WasmModule", "DEFAULT_LIMITS"]
 

@@ -12,10 +12,10 @@ from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackMan
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError
 
+from langchain_wasm.abi.component import WasmComponent
 from langchain_wasm.errors import WasmCallError
+from langchain_wasm.guest.guest import Guest
 from langchain_wasm.runtime import Capabilities, Limits, WasmModule
-from langchain_wasm.runtime.component import WasmComponent
-from langchain_wasm.runtime.manifest import Guest
 from langchain_wasm.runtime.result import CallResult
 from langchain_wasm.tools._schema import model_from_schema, to_guest
 from langchain_wasm.tools.errors import WasmToolArgumentError, to_tool_error

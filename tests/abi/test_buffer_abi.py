@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from langchain_wasm import Limits, WasmModule
+from langchain_wasm.abi.buffer import BufferParam, BufferSpec
 from langchain_wasm.errors import WasmAbiError, WasmArgumentError, WasmGuestError, WasmMemoryLimitError
-from langchain_wasm.runtime.buffer_abi import BufferParam, BufferSpec
 from tests.abi.buffer_wat import BUFFER_GUEST
 
 

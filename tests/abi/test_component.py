@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from langchain_wasm import Capabilities, Limits
+from langchain_wasm.abi.component import WasmComponent
+from langchain_wasm.abi.wit_docs import read_wit_docs_file
 from langchain_wasm.errors import WasmArgumentError, WasmLoadError
-from langchain_wasm.runtime.component import WasmComponent
-from langchain_wasm.runtime.wit_docs import read_wit_docs_file
 
 CALC = Path(__file__).resolve().parents[1] / "fixtures" / "calc"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from langchain_wasm import WasmModule
+from langchain_wasm.abi.json_stdio import JsonStdioSpec
 from langchain_wasm.errors import WasmAbiError, WasmArgumentError, WasmGuestError
-from langchain_wasm.runtime.json_stdio import JsonStdioSpec
 from tests.runtime import wat
 
 

@@ -10,7 +10,7 @@ import pytest
 import wasmtime
 
 from langchain_wasm.errors import ManifestError, WasmArgumentError
-from langchain_wasm.runtime.manifest import Guest, load_manifest_schema
+from langchain_wasm.guest.guest import Guest, load_manifest_schema
 from tests.abi.buffer_wat import BUFFER_GUEST
 from tests.runtime import wat
 

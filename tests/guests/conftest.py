@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from langchain_wasm.runtime.manifest import Guest
+from langchain_wasm.guest.guest import Guest
 
 GUESTS = Path(__file__).resolve().parents[2] / "guests"
 

@@ -232,7 +232,7 @@ def test_lone_surrogate_char_is_refused_instead_of_aborting_the_process():
     code = (
         "import sys; sys.path.insert(0, '.');"
         "from tests.guests.test_components import sample, options;"
-        "from langchain_wasm.runtime.manifest import Guest;"
+        "from langchain_wasm.guest.guest import Guest;"
         "from langchain_wasm.errors import WasmArgumentError;"
         f"g = Guest.load({str(GUESTS / 'typed_component')!r});"
         "\ntry:\n    g.call({'samples': [sample(1)], 'options': options(**{'decimal-separator': '\\ud800'})})"

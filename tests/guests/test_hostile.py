@@ -7,6 +7,7 @@ import os
 import pytest
 
 from langchain_wasm import Capabilities, Limits, Preopen
+from langchain_wasm.abi.buffer import BufferSpec
 from langchain_wasm.errors import (
     ManifestError,
     WasmAbiError,
@@ -18,9 +19,8 @@ from langchain_wasm.errors import (
     WasmTimeoutError,
     WasmTrapError,
 )
+from langchain_wasm.guest.guest import Guest
 from langchain_wasm.runtime import HostFunction, WasmModule
-from langchain_wasm.runtime.buffer_abi import BufferSpec
-from langchain_wasm.runtime.manifest import Guest
 from tests.guests.conftest import GUESTS
 
 HOSTILE = GUESTS / "hostile"
@@ -100,7 +100,7 @@ def test_wild_pointers_are_abi_errors(hostile, export):
 
 
 def _params(guest: Guest):
-    from langchain_wasm.runtime.buffer_abi import BufferParam
+    from langchain_wasm.abi.buffer import BufferParam
 
     return tuple(BufferParam(p["name"], p["type"]) for p in guest.manifest["params"])
 

@@ -8,7 +8,7 @@ import json
 from langgraph.checkpoint.memory import InMemorySaver
 
 from graphs.multi_agent import build_multi_agent
-from langchain_wasm.graph.recorded import RecordedPlanner
+from langchain_wasm.chat_models.recorded import RecordedPlanner
 
 CSV = "month,units\nJan,120\nFeb,135\nMar,160\nApr,150\n"
 

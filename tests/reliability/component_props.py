@@ -38,10 +38,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from wasmtime import component as wc
 
+from langchain_wasm.abi.component import WasmComponent
+from langchain_wasm.abi.json_stdio import schema_errors
+from langchain_wasm.abi.wit_types import json_schema
 from langchain_wasm.errors import WasmArgumentError, WasmTrapError
-from langchain_wasm.runtime.component import WasmComponent
-from langchain_wasm.runtime.json_stdio import schema_errors
-from langchain_wasm.runtime.wit_types import json_schema
 from tests.reliability.fuzz import wasm_tools
 
 HERE = Path(__file__).resolve().parent

@@ -192,7 +192,7 @@ def mutate(data: bytes, rng: random.Random) -> tuple[bytes, str]:
 
 
 def _args(sig: Any, rng: random.Random) -> list[Any]:
-    from langchain_wasm.runtime.core_abi import F32_MAX, INT_RANGES
+    from langchain_wasm.runtime.values import F32_MAX, INT_RANGES
 
     out: list[Any] = []
     for kind in sig.params:

@@ -65,8 +65,8 @@ class Mix:
 
     def __init__(self) -> None:
         from langchain_wasm import Limits
-        from langchain_wasm.runtime.component import WasmComponent
-        from langchain_wasm.runtime.manifest import Guest
+        from langchain_wasm.abi.component import WasmComponent
+        from langchain_wasm.guest.guest import Guest
 
         self.Limits = Limits
         load = Guest.load

@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 
 from langchain_wasm import Capabilities, HostFunction, Limits, Preopen, WasmModule, WasmTool
+from langchain_wasm.abi.buffer import BufferParam, BufferSpec
+from langchain_wasm.abi.component import WasmComponent
+from langchain_wasm.abi.json_stdio import JsonStdioSpec
 from langchain_wasm.errors import (
     WasmAbiError,
     WasmFuelExhaustedError,
@@ -21,9 +24,6 @@ from langchain_wasm.errors import (
     WasmTimeoutError,
     WasmTrapError,
 )
-from langchain_wasm.runtime.buffer_abi import BufferParam, BufferSpec
-from langchain_wasm.runtime.component import WasmComponent
-from langchain_wasm.runtime.json_stdio import JsonStdioSpec
 from langchain_wasm.runtime.wasi_shims import IOV_MAX, MAX_SUBSCRIPTIONS
 from langchain_wasm.tools.errors import to_tool_error
 from tests.reliability import hostile_wat as hw

@@ -22,11 +22,11 @@ from jsonschema import Draft202012Validator
 from pydantic import ValidationError
 
 from langchain_wasm import Limits, WasmModule, WasmTool
+from langchain_wasm.abi.buffer import BufferParam, BufferSpec
+from langchain_wasm.abi.json_stdio import MAX_JSON_DEPTH, JsonStdioSpec
 from langchain_wasm.errors import WasmAbiError, WasmArgumentError, WasmGuestError, WasmMemoryLimitError
-from langchain_wasm.runtime.buffer_abi import BufferParam, BufferSpec
-from langchain_wasm.runtime.core_abi import F32_MAX
-from langchain_wasm.runtime.json_stdio import MAX_JSON_DEPTH, JsonStdioSpec
-from langchain_wasm.runtime.manifest import Guest
+from langchain_wasm.guest.guest import Guest
+from langchain_wasm.runtime.values import F32_MAX
 from langchain_wasm.tools._schema import model_from_schema, python_name, to_guest
 from tests.abi.buffer_wat import BUFFER_GUEST
 from tests.guests.conftest import GUESTS

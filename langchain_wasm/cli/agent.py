@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sqlite3
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from langchain_core.messages import HumanMessage
-from langchain_core.runnables import RunnableConfig
-from langgraph.types import Command
+if TYPE_CHECKING:
+    from langchain_core.runnables import RunnableConfig
 
-from langchain_wasm.graph.agent import create_wasm_agent
-from langchain_wasm.graph.recorded import DEMO_QUESTION, demo_planner
-
-__all__ = ["run_agent", "stream_agent"]
+__all__ = ["add_parser", "run_agent", "stream_agent"]
 
 
 def _model(ns: argparse.Namespace) -> tuple[Any, str]:
+    from langchain_wasm.chat_models.recorded import DEMO_QUESTION, demo_planner
+
     if ns.model:
         spec = ns.model
         if spec.startswith("llamacpp:"):
@@ -78,6 +77,12 @@ def _show_plan(text: str, out: Any) -> None:
 
 
 def run_agent(ns: argparse.Namespace) -> int:
+    # LangChain loads only when this subcommand runs, so `langchain-wasm call` starts fast.
+    from langchain_core.messages import HumanMessage
+    from langgraph.types import Command
+
+    from langchain_wasm.chat_models.recorded import DEMO_QUESTION
+    from langchain_wasm.graph.agent import create_wasm_agent
     from langchain_wasm.tools import WasmToolkit
 
     model, label = _model(ns)
@@ -117,3 +122,25 @@ def run_agent(ns: argparse.Namespace) -> int:
         inputs = Command(resume=answer.strip().lower() in ("y", "yes"))
     state = app.get_state(config).values
     return 0 if state.get("final_answer") else 1
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("agent", help="ask the plan/execute agent (guest tools in sandboxes)")
+    p.add_argument("question", nargs="?", help="what to ask (default: the recorded demo question)")
+    p.add_argument(
+        "--model",
+        default=os.environ.get("LANGCHAIN_WASM_MODEL"),
+        help="provider:model for init_chat_model (or $LANGCHAIN_WASM_MODEL); none: the recorded demo",
+    )
+    p.add_argument("--guests", action="append", help="guest directories (default: the repo's guests/)")
+    p.add_argument("--db", help="SQLite checkpoint file (default: in memory)")
+    p.add_argument("--thread", default="cli", help="thread id (resume a thread with the same --db)")
+    p.add_argument(
+        "--approve",
+        choices=("auto", "none", "ask"),
+        default="auto",
+        help="approvals: auto (risky tools ask), none, or ask for every step",
+    )
+    p.add_argument("--max-iterations", type=int, default=6)
+    p.add_argument("--resume", choices=("approve", "reject"), help="answer a paused thread's approval request")
+    p.set_defaults(func=run_agent)

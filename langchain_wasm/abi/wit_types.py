@@ -27,7 +27,7 @@ from typing import Any
 
 from wasmtime import component as wc
 
-from .core_abi import F32_MAX
+from langchain_wasm.runtime.values import F32_MAX
 
 __all__ = ["UnsupportedValueError", "UnsupportedWitTypeError", "type_name", "json_schema", "to_wasm", "from_wasm"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .core_abi import F32_MAX, INT_RANGES
+from langchain_wasm.runtime.values import F32_MAX, INT_RANGES
 
 __all__ = ["buffer_param_schema", "buffer_result_schema"]
 

@@ -22,17 +22,24 @@ import wasmtime
 from wasmtime import _ffi as ffi
 from wasmtime import component as wc
 
-from ..errors import WasmArgumentError, WasmCapabilityError, WasmLoadError, WasmTimeoutError
-from .call import execute
-from .capabilities import Capabilities
-from .component_lift import LiftTimeout, compile_lifter
-from .engine import WasmEngine, default_engine
-from .json_stdio import schema_errors
-from .limits import Limits
-from .metrics import observe
-from .result import CallResult
-from .wit_docs import WitDocs, read_wit_docs
-from .wit_types import UnsupportedValueError, UnsupportedWitTypeError, from_wasm, json_schema, to_wasm, type_name
+from langchain_wasm.abi.component_lift import LiftTimeout, compile_lifter
+from langchain_wasm.abi.json_stdio import schema_errors
+from langchain_wasm.abi.wit_docs import WitDocs, read_wit_docs
+from langchain_wasm.abi.wit_types import (
+    UnsupportedValueError,
+    UnsupportedWitTypeError,
+    from_wasm,
+    json_schema,
+    to_wasm,
+    type_name,
+)
+from langchain_wasm.errors import WasmArgumentError, WasmCapabilityError, WasmLoadError, WasmTimeoutError
+from langchain_wasm.runtime.call import execute
+from langchain_wasm.runtime.capabilities import Capabilities
+from langchain_wasm.runtime.engine import WasmEngine, default_engine
+from langchain_wasm.runtime.limits import Limits
+from langchain_wasm.runtime.metrics import observe
+from langchain_wasm.runtime.result import CallResult
 
 __all__ = ["ComponentFunction", "WasmComponent", "WASI_P2_GROUPS"]
 

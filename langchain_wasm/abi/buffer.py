@@ -16,16 +16,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..errors import WasmAbiError, WasmArgumentError, WasmGuestError
-from .json_stdio import loads_guest_json
-from .live import LiveInstance
-from .signatures import FuncSignature
+from langchain_wasm.abi.json_stdio import loads_guest_json
+from langchain_wasm.errors import WasmAbiError, WasmArgumentError, WasmGuestError
+from langchain_wasm.runtime.live import LiveInstance
+from langchain_wasm.runtime.signatures import FuncSignature
 
 if TYPE_CHECKING:
-    from .capabilities import Capabilities
-    from .limits import Limits
-    from .module import WasmModule
-    from .result import CallResult
+    from langchain_wasm.runtime.capabilities import Capabilities
+    from langchain_wasm.runtime.limits import Limits
+    from langchain_wasm.runtime.module import WasmModule
+    from langchain_wasm.runtime.result import CallResult
 
 __all__ = ["PARAM_TYPES", "RESULT_TYPES", "BufferParam", "BufferSpec"]
 

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 import jsonschema
 from jsonschema import Draft202012Validator
 
-from ..errors import WasmAbiError, WasmArgumentError, WasmGuestError
+from langchain_wasm.errors import WasmAbiError, WasmArgumentError, WasmGuestError
 
 if TYPE_CHECKING:
-    from .capabilities import Capabilities
-    from .limits import Limits
-    from .module import WasmModule
-    from .result import CallResult
+    from langchain_wasm.runtime.capabilities import Capabilities
+    from langchain_wasm.runtime.limits import Limits
+    from langchain_wasm.runtime.module import WasmModule
+    from langchain_wasm.runtime.result import CallResult
 
 __all__ = ["JsonStdioSpec", "MAX_JSON_DEPTH", "loads_guest_json", "schema_errors"]
 

@@ -1,0 +1,78 @@
+"""Helpers shared by the subcommands: limit and capability flags, loading a target, printing results."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from langchain_wasm.runtime import Capabilities, Limits, Preopen, WasmModule
+
+__all__ = ["MIB", "caps_from_flags", "limits_from_flags", "load_target", "number", "print_result", "sandbox_flags"]
+
+MIB = 1024 * 1024
+
+
+def limits_from_flags(ns: argparse.Namespace) -> Limits:
+    kw: dict[str, Any] = {}
+    if ns.timeout is not None:
+        kw["timeout_s"] = ns.timeout if ns.timeout > 0 else None
+    if ns.fuel is not None:
+        kw["fuel"] = ns.fuel if ns.fuel > 0 else None
+    if ns.memory_mb is not None:
+        kw["memory_bytes"] = int(ns.memory_mb * MIB)
+    return Limits(**kw)
+
+
+def caps_from_flags(ns: argparse.Namespace, *, command: bool) -> Capabilities:
+    preopens = []
+    for spec in ns.dir or []:
+        parts = spec.split(":")
+        if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] not in ("ro", "rw")):
+            raise SystemExit(f"langchain-wasm: --dir wants HOST:GUEST[:ro|rw], got {spec!r}")
+        preopens.append(Preopen(parts[0], parts[1], writable=len(parts) == 3 and parts[2] == "rw"))
+    env = dict(item.split("=", 1) for item in ns.env or [] if "=" in item)
+    return Capabilities(wasi=command or ns.wasi, clocks=ns.clocks, random=ns.random, env=env, preopens=tuple(preopens))
+
+
+def sandbox_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("limits and capabilities")
+    g.add_argument("--timeout", type=float, help="wall-clock limit in seconds (0 = none; default 0.1)")
+    g.add_argument("--fuel", type=int, help="instruction budget (0 = none; default 1e9)")
+    g.add_argument("--memory-mb", type=float, help="linear memory cap in MiB (default 256)")
+    g.add_argument("--wasi", action="store_true", help="link the WASI base (implied by `run`)")
+    g.add_argument("--clocks", action="store_true", help="grant clocks and sleeping")
+    g.add_argument("--random", action="store_true", help="grant random_get")
+    g.add_argument("--env", action="append", metavar="K=V", help="an environment variable the guest sees")
+    g.add_argument("--dir", action="append", metavar="HOST:GUEST[:rw]", help="preopen a directory (read-only)")
+
+
+def load_target(path: str) -> Any:
+    p = Path(path)
+    if p.is_dir() or p.name == "manifest.toml":
+        from langchain_wasm.guest.guest import Guest
+
+        return Guest.load(p)
+    if p.suffix == ".wasm" and p.read_bytes()[4:8] == b"\x0d\x00\x01\x00":
+        from langchain_wasm.abi.component import WasmComponent
+
+        return WasmComponent.from_file(p)
+    return WasmModule.from_file(p)
+
+
+def number(text: str) -> int | float:
+    try:
+        return int(text, 0)
+    except ValueError:
+        try:
+            return float(text)
+        except ValueError:
+            raise SystemExit(f"langchain-wasm: {text!r} is not a number") from None
+
+
+def print_result(value: Any, as_json: bool) -> None:
+    if as_json or not isinstance(value, str | int | float):
+        print(json.dumps(value, indent=None if not as_json else 2, default=str, ensure_ascii=False))
+    else:
+        print(value)

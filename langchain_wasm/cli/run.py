@@ -1,0 +1,50 @@
+"""``langchain-wasm run``: run a WASI command in a fresh sandbox."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from langchain_wasm.cli._common import (
+    caps_from_flags,
+    limits_from_flags,
+    load_target,
+    print_result,
+    sandbox_flags,
+)
+from langchain_wasm.runtime import WasmModule
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("run", help="run a WASI command in a fresh sandbox: run MODULE [-- argv...]")
+    p.add_argument("module")
+    p.add_argument("argv", nargs="*")
+    p.add_argument("--stdin", metavar="FILE|-", help="bytes for the guest's stdin")
+    sandbox_flags(p)
+    p.set_defaults(func=run)
+
+
+def run(ns: argparse.Namespace) -> int:
+    mod = load_target(ns.module)
+    if not isinstance(mod, WasmModule):
+        raise SystemExit("langchain-wasm: `run` takes a WASI command module")
+    stdin = b"" if ns.stdin is None else (sys.stdin.buffer.read() if ns.stdin == "-" else Path(ns.stdin).read_bytes())
+    r = mod.run(stdin=stdin, argv=ns.argv, limits=limits_from_flags(ns), capabilities=caps_from_flags(ns, command=True))
+    if ns.json:
+        print_result(
+            {
+                "exit_code": r.exit_code,
+                "stdout": r.stdout_text(),
+                "stderr": r.stderr_text(),
+                "metrics": r.metrics.as_dict(),
+            },
+            True,
+        )
+    else:
+        sys.stdout.buffer.write(r.stdout)
+        sys.stderr.buffer.write(r.stderr)
+    return r.exit_code

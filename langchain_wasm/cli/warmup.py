@@ -1,0 +1,53 @@
+"""``langchain-wasm warmup``: compile every guest (and optionally the Python runtime) into the cache."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from langchain_wasm.errors import LangChainWasmError
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("warmup", help="compile every guest into the on-disk cache now")
+    p.add_argument("--guests", action="append", help="guest directories (default: the repo's guests/)")
+    p.add_argument("--python", action="store_true", help="also compile the sandboxed Python runtime")
+    p.set_defaults(func=run)
+
+
+def run(ns: argparse.Namespace) -> int:
+    """Compile every guest into the on-disk cache now, so first calls later are fast."""
+    import time
+
+    from langchain_wasm.guest.guest import Guest
+    from langchain_wasm.runtime import default_engine
+    from langchain_wasm.tools.toolkit import default_guest_dir
+
+    roots = [Path(p) for p in ns.guests] if ns.guests else [default_guest_dir()]
+    manifests = sorted(m for root in roots for m in root.rglob("manifest.toml"))
+    cache = default_engine().cache_dir
+    print(f"Compiling {len(manifests)} guests into {cache or 'memory (no disk cache)'}", file=sys.stderr)
+    if ns.python:
+        from langchain_wasm.python import WasmPythonSandbox
+
+        print("[python] compiling CPython-on-WASI once (~1-2 min the first time)...", file=sys.stderr)
+        timings = WasmPythonSandbox().warm_up()
+        print(f"[python] ready: {json.dumps(timings)}", file=sys.stderr)
+    failed = 0
+    for i, manifest in enumerate(manifests, 1):
+        t0 = time.perf_counter()
+        try:
+            Guest.load(manifest)
+            status = "ok"
+        except LangChainWasmError as exc:
+            status, failed = f"failed: {exc}", failed + 1
+        print(
+            f"[{i}/{len(manifests)}] {manifest.parent.name:<22} {time.perf_counter() - t0:6.2f} s  {status}",
+            file=sys.stderr,
+        )
+    return 1 if failed else 0

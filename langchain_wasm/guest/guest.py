@@ -1,0 +1,188 @@
+"""Guest manifests (``manifest.toml``): load, validate against the module, and call any guest by its ABI.
+
+``Guest.load(path)`` gives one object per guest whatever its calling convention, with the JSON Schemas of its
+input and output (derived from the module where the ABI allows, declared otherwise) and ``call(arguments)``
+taking the tool arguments as a JSON-like mapping. The tool layer builds on this; this module knows nothing of
+LangChain. The manifest format is ``manifest.schema.json`` next to this file and is described in docs/guests.md.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from langchain_wasm.abi.component import WasmComponent
+from langchain_wasm.abi.json_stdio import schema_errors
+from langchain_wasm.abi.wit_docs import read_wit_docs_file
+from langchain_wasm.errors import LangChainWasmError, ManifestError, WasmArgumentError
+from langchain_wasm.guest.bindings import bind_buffer, bind_component, bind_core, bind_json, tool_name
+from langchain_wasm.runtime.capabilities import Capabilities
+from langchain_wasm.runtime.limits import Limits
+from langchain_wasm.runtime.module import WasmModule
+from langchain_wasm.runtime.result import CallResult
+
+__all__ = ["Guest", "load_manifest_schema"]
+
+_SCHEMA_PATH = Path(__file__).with_name("manifest.schema.json")
+_LIMIT_FIELDS = {f.name for f in fields(Limits)}
+
+
+@cache
+def load_manifest_schema() -> dict[str, Any]:
+    """The JSON Schema of ``manifest.toml``."""
+    return dict(json.loads(_SCHEMA_PATH.read_text()))
+
+
+@dataclass(frozen=True)
+class Guest:
+    """A guest tool loaded from its manifest: module, ABI binding, schemas, default limits and capabilities."""
+
+    name: str
+    description: str
+    abi: str
+    export: str
+    path: Path
+    module: WasmModule | WasmComponent
+    limits: Limits
+    capabilities: Capabilities
+    input_schema: dict[str, Any]
+    output_schema: dict[str, Any] | None
+    manifest: dict[str, Any]
+    _binding: Any
+
+    # -- loading -------------------------------------------------------------------------------------------
+    @classmethod
+    def load(cls, path: str | Path) -> Guest:
+        """Load ``manifest.toml`` (or a directory holding one). Raises ``ManifestError`` naming the problem."""
+        path = Path(path)
+        if path.is_dir():
+            path = path / "manifest.toml"
+        where = str(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ManifestError(f"{where}: cannot read manifest: {exc.strerror or exc}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ManifestError(f"{where}: invalid TOML: {exc}") from None
+        problems = schema_errors(Draft202012Validator(load_manifest_schema()), data)
+        if problems:
+            raise ManifestError(f"{where}: invalid manifest: " + "; ".join(problems))
+        try:
+            return cls._build(path, data)
+        except ManifestError:
+            raise
+        except (LangChainWasmError, ValueError) as exc:
+            raise ManifestError(f"{where}: {exc}") from exc
+
+    @classmethod
+    def _build(cls, path: Path, data: dict[str, Any]) -> Guest:
+        base = path.parent
+        abi = data["abi"]
+        module_path = (base / data["module"]).resolve()
+        if base.resolve() not in module_path.parents:
+            raise ManifestError(f"{path}: module {data['module']!r} must live inside the guest directory")
+        module: WasmModule | WasmComponent
+        if abi == "component":
+            docs = read_wit_docs_file(base / data["wit_docs"]) if "wit_docs" in data else None
+            module = WasmComponent.from_file(module_path, name=data["name"], docs=docs)
+        else:
+            module = WasmModule.from_file(module_path, name=data["name"])
+        caps = Capabilities(**data.get("capabilities", {}))
+        try:
+            module.check(caps)
+        except LangChainWasmError as exc:
+            raise ManifestError(f"{path}: the declared capabilities do not cover the module: {exc}") from None
+        limits = Limits(**{k: v for k, v in data.get("limits", {}).items() if k in _LIMIT_FIELDS})
+        binder = {"core": bind_core, "buffer": bind_buffer, "json-stdio": bind_json, "component": bind_component}
+        export, binding, input_schema, output_schema = binder[abi](base, data, module)
+        return cls(
+            name=data["name"],
+            description=data["description"].strip(),
+            abi=abi,
+            export=export,
+            path=path,
+            module=module,
+            limits=limits,
+            capabilities=caps,
+            input_schema=input_schema,
+            output_schema=output_schema,
+            manifest=data,
+            _binding=binding,
+        )
+
+    @classmethod
+    def from_module(
+        cls,
+        module: WasmModule | WasmComponent,
+        *,
+        export: str,
+        name: str | None = None,
+        description: str | None = None,
+        limits: Limits | None = None,
+        capabilities: Capabilities | None = None,
+        param_names: list[str] | None = None,
+    ) -> Guest:
+        """A guest without a manifest: a core export (params ``arg0``... unless ``param_names``) or a component
+        function. Buffer and json-stdio guests need a manifest (their schemas cannot be derived)."""
+        abi = "component" if isinstance(module, WasmComponent) else "core"
+        chosen = name or tool_name(f"{module.name}_{export.split('#')[-1]}")
+        data: dict[str, Any] = {
+            "name": chosen,
+            "description": description or f"Runs {export} of the WebAssembly module {module.name} in a sandbox.",
+            "abi": abi,
+            "module": module.name,
+            "export": export,
+        }
+        if abi == "core":
+            arity = len(module.signature(export).params)  # type: ignore[union-attr]
+            names = param_names or [f"arg{i}" for i in range(arity)]
+            if len(names) != arity:
+                raise WasmArgumentError(f"{module.name}.{export} takes {arity} params; {len(names)} names were given")
+            data["params"] = [{"name": n} for n in names]
+            results = len(module.signature(export).results)  # type: ignore[union-attr]
+            if results > 1:
+                data["result"] = {"names": [f"result{i}" for i in range(results)]}
+        caps = capabilities or Capabilities()
+        module.check(caps)
+        binder = bind_component if abi == "component" else bind_core
+        export, binding, input_schema, output_schema = binder(Path("."), data, module)
+        return cls(
+            name=chosen,
+            description=data["description"],
+            abi=abi,
+            export=export,
+            path=Path(module.name),
+            module=module,
+            limits=limits or Limits(),
+            capabilities=caps,
+            input_schema=input_schema,
+            output_schema=output_schema,
+            manifest=data,
+            _binding=binding,
+        )
+
+    # -- calling -------------------------------------------------------------------------------------------
+    def call(
+        self,
+        arguments: Mapping[str, Any],
+        *,
+        limits: Limits | None = None,
+        capabilities: Capabilities | None = None,
+    ) -> CallResult:
+        """Call the guest with tool ``arguments`` (a JSON-like mapping). ``result.value`` is JSON-like too.
+
+        ``limits`` and ``capabilities`` default to the manifest's.
+        """
+        if not isinstance(arguments, Mapping):
+            raise WasmArgumentError(f"{self.name}: arguments must be an object, got {type(arguments).__name__}")
+        limits = limits or self.limits
+        caps = capabilities or self.capabilities
+        result: CallResult = self._binding(self.module, arguments, limits, caps)
+        return result
