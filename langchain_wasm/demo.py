@@ -13,8 +13,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from langchain_wasm.runtime import CallResult, Capabilities, Limits, Preopen, WasmModule
 from langchain_wasm.errors import LangChainWasmError
+from langchain_wasm.runtime import CallResult, Capabilities, Limits, Preopen, WasmModule
 
 GUESTS = Path(__file__).resolve().parents[1] / "guests" / "wat"
 

@@ -66,4 +66,3 @@ def test_errors_are_pinned_and_share_one_base():
     assert langchain_wasm.errors.__all__ == EXPECTED_ERRORS
     for name in EXPECTED_ERRORS:
         assert issubclass(getattr(langchain_wasm.errors, name), langchain_wasm.errors.LangChainWasmError)
-

@@ -15,9 +15,9 @@ from langchain_wasm.runtime.limits import Limits
 
 from .interpreter import Interpreter
 from .results import PythonResult, ResultCaps
+from .runtime_files import PythonRuntime
 from .snapshot import SnapshotData, encode_snapshot
 from .template import Template
-from .runtime_files import PythonRuntime
 from .workspace import Workspace
 
 __all__ = ["PythonSession", "SessionEndedError", "SessionOwner"]
