@@ -42,9 +42,11 @@ bench: $(STAMP)  ## benchmarks: ratios against baselines measured in the same ru
 	$(PY) bench/bench_tool.py
 	$(PY) bench/bench_guests.py
 
-fuzz: $(STAMP)  ## long fuzz run: 5,000 wasm-smith modules, 1,000 examples per property (LCW_FUZZ_SEED=N for another corpus)
-	LCW_FUZZ_MODULES=$${LCW_FUZZ_MODULES:-5000} LCW_PROPERTY_EXAMPLES=$${LCW_PROPERTY_EXAMPLES:-1000} \
-		$(PY) -m pytest -p no:cacheprovider -o timeout=3600 tests/reliability/test_fuzz.py tests/reliability/test_properties.py
+fuzz: $(STAMP)  ## long fuzz run: 10,000 wasm-smith modules, 1,000 random components, 1,000 examples per property (LCW_FUZZ_SEED=N for another corpus)
+	LCW_FUZZ_MODULES=$${LCW_FUZZ_MODULES:-10000} LCW_FUZZ_COMPONENTS=$${LCW_FUZZ_COMPONENTS:-1000} \
+		LCW_PROPERTY_EXAMPLES=$${LCW_PROPERTY_EXAMPLES:-1000} \
+		$(PY) -m pytest -p no:cacheprovider -o timeout=3600 tests/reliability/test_fuzz.py \
+		tests/reliability/test_component_fuzz.py tests/reliability/test_properties.py
 
 soak: $(STAMP)  ## soak and load: 10,000 sequential calls and 8 threads x 1,000 concurrent calls, 10 agent kills
 	LCW_SOAK_SEQUENTIAL=10000 LCW_SOAK_THREADS=8 LCW_SOAK_PER_THREAD=1000 LCW_FAULT_KILLS=10 \

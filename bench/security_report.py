@@ -27,8 +27,24 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "security.md"
 BEGIN, END = "<!-- figures:begin -->", "<!-- figures:end -->"
-FULL = {"fuzz_modules": 5000, "examples": 1000, "sequential": 10_000, "threads": 8, "per_thread": 1000, "kills": 10}
-QUICK = {"fuzz_modules": 300, "examples": 100, "sequential": 2000, "threads": 8, "per_thread": 250, "kills": 3}
+FULL = {
+    "fuzz_modules": 10_000,
+    "fuzz_components": 1000,
+    "examples": 1000,
+    "sequential": 10_000,
+    "threads": 8,
+    "per_thread": 1000,
+    "kills": 10,
+}
+QUICK = {
+    "fuzz_modules": 300,
+    "fuzz_components": 60,
+    "examples": 100,
+    "sequential": 2000,
+    "threads": 8,
+    "per_thread": 250,
+    "kills": 3,
+}
 
 
 def machine() -> str:
@@ -48,6 +64,7 @@ def run_suite(sizes: dict[str, int], seed: int, out_dir: Path) -> subprocess.Com
         os.environ,
         LCW_REPORT_DIR=str(out_dir),
         LCW_FUZZ_MODULES=str(sizes["fuzz_modules"]),
+        LCW_FUZZ_COMPONENTS=str(sizes["fuzz_components"]),
         LCW_FUZZ_SEED=str(seed),
         LCW_PROPERTY_EXAMPLES=str(sizes["examples"]),
         LCW_SOAK_SEQUENTIAL=str(sizes["sequential"]),
@@ -70,6 +87,7 @@ def _n(x: int | float) -> str:
 
 def render(out_dir: Path, sizes: dict[str, int], seed: int, wall_s: float) -> str:
     fuzz = _load(out_dir, "fuzz")
+    cfuzz = _load(out_dir, "component_fuzz")
     props = _load(out_dir, "property_cases") or {}
     comp = _load(out_dir, "component_properties") or {"cases": 0}
     seq = _load(out_dir, "soak_sequential")
@@ -100,6 +118,18 @@ def render(out_dir: Path, sizes: dict[str, int], seed: int, wall_s: float) -> st
         lines.append(
             f"| fuzz findings | crashes {kinds['crash']}, hangs {kinds['hang']}, untyped exceptions {kinds['untyped']},"
             f" sandbox escapes {sum(1 for f in findings if 'escape' in f.get('what', ''))} |"
+        )
+    if cfuzz:
+        cfindings = cfuzz["findings"]
+        calls = cfuzz["by_stage"].get("call", {})
+        lines.append(
+            f"| components fuzzed | {_n(cfuzz['modules'])} (random WIT worlds: records, variants, enums, flags, lists,"
+            f" options, results, tuples, every scalar, resources; code answering with random bytes);"
+            f" {_n(cfuzz['cases'])} cases; results lifted and schema-valid {_n(calls.get('ok', 0))}, refused as"
+            f" traps or bad results {_n(sum(v for k, v in calls.items() if k != 'ok'))};"
+            f" findings: crashes {sum(1 for f in cfindings if f['kind'] == 'crash')},"
+            f" hangs {sum(1 for f in cfindings if f['kind'] == 'hang')},"
+            f" untyped or schema-breaking {sum(1 for f in cfindings if f['kind'] == 'untyped')} |"
         )
     prop_total = sum(props.values()) + comp["cases"]
     lines.append(

@@ -22,7 +22,7 @@ import wasmtime
 from wasmtime import _ffi as ffi
 from wasmtime import component as wc
 
-from langchain_wasm.abi.component_lift import LiftTimeout, compile_lifter
+from langchain_wasm.abi.component_lift import LiftTimeout, NonFiniteFloat, compile_lifter
 from langchain_wasm.abi.json_stdio import schema_errors
 from langchain_wasm.abi.wit_docs import WitDocs, read_wit_docs
 from langchain_wasm.abi.wit_types import (
@@ -33,7 +33,13 @@ from langchain_wasm.abi.wit_types import (
     to_wasm,
     type_name,
 )
-from langchain_wasm.errors import WasmArgumentError, WasmCapabilityError, WasmLoadError, WasmTimeoutError
+from langchain_wasm.errors import (
+    WasmAbiError,
+    WasmArgumentError,
+    WasmCapabilityError,
+    WasmLoadError,
+    WasmTimeoutError,
+)
 from langchain_wasm.runtime.call import execute
 from langchain_wasm.runtime.capabilities import Capabilities
 from langchain_wasm.runtime.engine import WasmEngine, default_engine
@@ -335,8 +341,11 @@ class _ComponentRunner:
         lowered = 0
         result = ffi.wasmtime_component_val_t()
         try:
-            for (_, ty), value in zip(params, self._values, strict=True):
-                ty.convert_to_c(store, value, ctypes.pointer(raw[lowered]))
+            for (name, ty), value in zip(params, self._values, strict=True):
+                try:
+                    ty.convert_to_c(store, value, ctypes.pointer(raw[lowered]))
+                except (TypeError, ValueError, OverflowError) as exc:  # wasmtime-py's lowering refused the value
+                    raise WasmArgumentError(f"{self._func.name}: argument {name!r} cannot be passed: {exc}") from None
                 lowered += 1
             error = ffi.wasmtime_component_func_call(
                 ctypes.byref(target._func), store._context(), raw, lowered, ctypes.byref(result), 1
@@ -345,6 +354,11 @@ class _ComponentRunner:
                 raise wasmtime.WasmtimeError._from_ptr(error)
             try:
                 return lifter(result, self._deadline)
+            except NonFiniteFloat as exc:
+                raise WasmAbiError(
+                    f"{self._comp.name}: {self._func.name!r} returned the float {exc}, which JSON cannot carry; "
+                    "the guest's result is refused"
+                ) from None
             except LiftTimeout:
                 raise WasmTimeoutError(
                     f"{self._comp.name}: the wall-clock limit passed while the host was converting the result of "

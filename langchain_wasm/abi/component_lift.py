@@ -14,6 +14,7 @@ The JSON form is exactly ``wit_types.from_wasm``'s (see the table there).
 from __future__ import annotations
 
 import ctypes
+import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -29,6 +30,16 @@ Lift = Callable[[Any, "_Clock"], Any]
 
 class LiftTimeout(Exception):  # noqa: N818 - a control-flow signal, mapped to WasmTimeoutError by the caller
     """The deadline passed while the result was being converted."""
+
+
+class NonFiniteFloat(ValueError):  # noqa: N818 - a signal mapped to WasmAbiError by the caller
+    """A float result that is NaN or infinite: JSON has no such number, so it never reaches the model as one."""
+
+
+def _finite(value: float) -> float:
+    if math.isfinite(value):
+        return value
+    raise NonFiniteFloat(repr(value))
 
 
 class _Clock:
@@ -64,8 +75,8 @@ _SCALARS: dict[type, Callable[[Any], Any]] = {
     wc.U32: lambda c: int(c.of.u32),
     wc.S64: lambda c: int(c.of.s64),
     wc.U64: lambda c: int(c.of.u64),
-    wc.F32: lambda c: float(c.of.f32),
-    wc.F64: lambda c: float(c.of.f64),
+    wc.F32: lambda c: _finite(float(c.of.f32)),
+    wc.F64: lambda c: _finite(float(c.of.f64)),
     wc.Char: lambda c: chr(c.of.character),
     wc.String: lambda c: _text(c.of.string),
 }
@@ -74,7 +85,7 @@ _SCALARS: dict[type, Callable[[Any], Any]] = {
 def compile_lifter(ty: Any) -> Callable[[Any, float | None], Any]:
     """A function ``(c_value, deadline) -> JSON-like value`` for WIT type ``ty``. It only reads ``c_value``;
     the caller still owns (and deletes) it. Raises ``LiftTimeout`` once ``time.monotonic()`` passes
-    ``deadline``, ``TypeError`` for types with no JSON form."""
+    ``deadline``, ``NonFiniteFloat`` for a NaN or infinite float, ``TypeError`` for types with no JSON form."""
     lift = _compile(ty)
 
     def run(value: Any, deadline: float | None) -> Any:

@@ -44,11 +44,16 @@ def _too_deep(value: Any, limit: int) -> bool:
     return False
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"it contains {name}, which is not JSON")
+
+
 def loads_guest_json(data: bytes) -> Any:
     """Parse JSON written by a guest. Raises ``ValueError`` (with a readable reason) for anything that is not
-    UTF-8 JSON nested at most ``MAX_JSON_DEPTH`` levels, including integers too long to convert."""
+    UTF-8 JSON nested at most ``MAX_JSON_DEPTH`` levels, including integers too long to convert and the
+    ``NaN``/``Infinity`` that Python's parser would otherwise accept (they break strict JSON consumers later)."""
     try:
-        value = json.loads(data.decode("utf-8"))
+        value = json.loads(data.decode("utf-8"), parse_constant=_no_constant)
     except RecursionError:
         raise ValueError(f"it is nested more than {MAX_JSON_DEPTH} levels deep") from None
     if isinstance(value, list | dict) and _too_deep(value, MAX_JSON_DEPTH):

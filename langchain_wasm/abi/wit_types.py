@@ -184,7 +184,7 @@ def to_wasm(ty: Any, value: Any) -> Any:
         if value is None:
             return wc.Variant("none") if ty._tagged() else None
         inner = to_wasm(ty.payload, value)
-        return wc.Variant("some", inner) if ty._tagged() else inner
+        return wc.Variant("some", inner) if ty._tagged() else _check_routing(ty, "some", inner)
     if isinstance(ty, wc.ResultType | wc.VariantType):
         if isinstance(value, str):
             tag, payload = value, None
@@ -192,8 +192,28 @@ def to_wasm(ty: Any, value: Any) -> Any:
             ((tag, payload),) = value.items()
         cty = dict(_variant_cases(ty))[tag]
         inner = None if cty is None else to_wasm(cty, payload)
-        return wc.Variant(tag, inner) if ty._tagged() else inner
+        return wc.Variant(tag, inner) if ty._tagged() else _check_routing(ty, tag, inner)
     raise UnsupportedWitTypeError(f"WIT type {type_name(ty)} cannot be passed to a tool")
+
+
+def _check_routing(ty: Any, tag: str, value: Any) -> Any:
+    """``value`` for case ``tag`` of an untagged variant-like type, if wasmtime-py will lower it as that case.
+
+    wasmtime-py passes such values without a tag and picks the first case whose Python classes match, but its
+    overlap test misses subclasses (``bool`` is an ``int``) and a case that matches everything (a variant with a
+    payload-less case, which contributes ``object``). Such a value would silently become another case, or fail
+    deep inside wasmtime-py; it is refused here instead.
+    """
+    try:
+        routed = _untagged_case(ty, value)
+    except TypeError:
+        routed = "none of them"
+    if routed != tag:
+        raise UnsupportedValueError(
+            f"case {tag!r} of {type_name(ty)} cannot be passed by wasmtime-py: its value {value!r} is taken for "
+            f"the earlier case {routed!r} (an ambiguity in wasmtime-py's untagged variants)"
+        )
+    return value
 
 
 def _untagged_case(ty: Any, value: Any) -> str:

@@ -73,6 +73,13 @@ def test_output_that_is_not_json_is_an_abi_error():
         SPEC.call(_printer("The answer is 42"), {"city": "x"})
 
 
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_in_guest_output_are_refused(constant):
+    # Python's json module accepts these (and the schema's "number" would too); strict JSON consumers do not.
+    with pytest.raises(WasmAbiError, match=f"contains {constant}, which is not JSON"):
+        SPEC.call(_printer(f'{{"answer": {constant}}}'), {"city": "x"})
+
+
 def test_non_zero_exit_is_the_guest_refusing_with_its_message():
     with pytest.raises(WasmGuestError, match=r"refused the input \(exit status 1\): unknown city: Atlantis") as info:
         SPEC.call(_printer("", exit_code=1, stderr="unknown city: Atlantis"), {"city": "Atlantis"})

@@ -438,10 +438,18 @@ def _lines(proc: subprocess.Popen[str]) -> queue.Queue[str | None]:
     return q
 
 
-def _supervise(seed: int, start: int, stop: int, module_timeout: float, report: FuzzReport, lock: threading.Lock):
+def _supervise(
+    seed: int,
+    start: int,
+    stop: int,
+    module_timeout: float,
+    report: FuzzReport,
+    lock: threading.Lock,
+    worker_module: str = "tests.reliability.fuzz",
+) -> None:
     next_index = start
     while next_index < stop:
-        cmd = [sys.executable, "-m", "tests.reliability.fuzz", "--worker", str(seed), str(next_index), str(stop)]
+        cmd = [sys.executable, "-m", worker_module, "--worker", str(seed), str(next_index), str(stop)]
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         lines = _lines(proc)
         current: int | None = None
@@ -479,8 +487,19 @@ def _supervise(seed: int, start: int, stop: int, module_timeout: float, report: 
                 next_index = line["index"] + 1
 
 
-def run(modules: int, *, seed: int = 0, workers: int = 2, module_timeout: float = 30.0) -> FuzzReport:
-    """Fuzz ``modules`` modules of run ``seed`` with ``workers`` supervised child processes."""
+def run(
+    modules: int,
+    *,
+    seed: int = 0,
+    workers: int = 2,
+    module_timeout: float = 30.0,
+    worker_module: str = "tests.reliability.fuzz",
+) -> FuzzReport:
+    """Fuzz ``modules`` modules of run ``seed`` with ``workers`` supervised child processes.
+
+    ``worker_module`` is the module whose ``--worker SEED START STOP`` mode generates and exercises the corpus
+    (``tests.reliability.component_fuzz`` for components).
+    """
     wasm_tools()  # fail early and loudly when the generator is missing
     report = FuzzReport(seed)
     lock = threading.Lock()
@@ -488,7 +507,10 @@ def run(modules: int, *, seed: int = 0, workers: int = 2, module_timeout: float 
     workers = max(1, min(workers, modules))
     bounds = [modules * i // workers for i in range(workers + 1)]
     threads = [
-        threading.Thread(target=_supervise, args=(seed, bounds[i], bounds[i + 1], module_timeout, report, lock))
+        threading.Thread(
+            target=_supervise,
+            args=(seed, bounds[i], bounds[i + 1], module_timeout, report, lock, worker_module),
+        )
         for i in range(workers)
     ]
     for t in threads:
