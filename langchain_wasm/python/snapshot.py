@@ -7,11 +7,14 @@ fresh instance are kept, and the lot is compressed, so a snapshot after ``import
 
 What does not come back: open file handles (the host side of a WASI descriptor is not in memory), anything in
 ``/tmp``. A snapshot is bound to the exact runtime build (its SHA-256 is in the header) and is checked on the
-way in: sizes against the memory cap, workspace names against escapes, decompression against bombs.
+way in: a SHA-256 over the whole blob (a damaged or altered blob never restores into a wrong state), sizes
+against the memory cap, workspace names against escapes, decompression against bombs. The checksum is integrity,
+not authenticity: whoever can write a blob can recompute it, so every other check still assumes a hostile blob.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import struct
 import zlib
@@ -23,6 +26,8 @@ __all__ = ["PAGE", "SnapshotError", "SnapshotData", "changed_pages", "encode_sna
 
 MAGIC = b"LCWPYSNAP1\n"
 PAGE = 4096
+FORMAT = 2  # 2: a SHA-256 trailer over the whole blob
+_DIGEST = 32
 _BLOCK = 64 * 1024
 
 
@@ -69,7 +74,7 @@ def encode_snapshot(memory: bytes, baseline: bytes, workspace: bytes, *, runtime
     """The snapshot blob: header (JSON) + zlib(changed pages + workspace)."""
     runs = changed_pages(memory, baseline)
     header = json.dumps(
-        {"format": 1, "runtime": runtime, "memory": len(memory), "runs": runs, "workspace": len(workspace)}
+        {"format": FORMAT, "runtime": runtime, "memory": len(memory), "runs": runs, "workspace": len(workspace)}
     ).encode()
     comp = zlib.compressobj(level)
     parts = [MAGIC, struct.pack("<I", len(header)), header]
@@ -77,7 +82,8 @@ def encode_snapshot(memory: bytes, baseline: bytes, workspace: bytes, *, runtime
         parts.append(comp.compress(memory[page * PAGE : (page + count) * PAGE]))
     parts.append(comp.compress(workspace))
     parts.append(comp.flush())
-    return b"".join(parts)
+    body = b"".join(parts)
+    return body + hashlib.sha256(body).digest()
 
 
 def decode_snapshot(blob: bytes, *, runtime: str, memory_cap: int, workspace_cap: int) -> SnapshotData:
@@ -93,8 +99,16 @@ def decode_snapshot(blob: bytes, *, runtime: str, memory_cap: int, workspace_cap
         runs = [(int(p), int(n)) for p, n in runs]
     except (struct.error, ValueError, KeyError, TypeError) as exc:
         raise SnapshotError(f"the snapshot's header is corrupt ({exc})") from exc
-    if header.get("format") != 1 or header.get("runtime") != runtime:
+    if header.get("format") != FORMAT:
+        raise SnapshotError(
+            f"the snapshot has format {header.get('format')!r}, this langchain-wasm reads format {FORMAT}; "
+            "take a new snapshot"
+        )
+    if header.get("runtime") != runtime:
         raise SnapshotError("the snapshot was made by another build of the Python runtime; it cannot be restored")
+    if len(blob) < start + hlen + _DIGEST or hashlib.sha256(blob[:-_DIGEST]).digest() != blob[-_DIGEST:]:
+        raise SnapshotError("the snapshot is damaged or was altered (its SHA-256 does not match); it is refused")
+    blob = blob[:-_DIGEST]
     if size > memory_cap:
         raise SnapshotError(f"the snapshot needs {size} bytes of memory, above the limit of {memory_cap}")
     if wlen < 0 or wlen > workspace_cap:

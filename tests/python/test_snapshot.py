@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import struct
@@ -16,13 +17,19 @@ from langchain_wasm.python import SnapshotError
 from langchain_wasm.python.snapshot import MAGIC
 
 
-def _with_header(blob: bytes, **changes: object) -> bytes:
+def _resign(body: bytes) -> bytes:
+    """A crafted blob with a valid checksum: the checksum is integrity, so the other checks must still hold."""
+    return body + hashlib.sha256(body).digest()
+
+
+def _with_header(blob: bytes, *, resign: bool = True, **changes: object) -> bytes:
     (size,) = struct.unpack_from("<I", blob, len(MAGIC))
     start = len(MAGIC) + 4
     header = json.loads(blob[start : start + size])
     header.update(changes)
     raw = json.dumps(header).encode()
-    return MAGIC + struct.pack("<I", len(raw)) + raw + blob[start + size :]
+    body = MAGIC + struct.pack("<I", len(raw)) + raw + blob[start + size : -32]
+    return _resign(body) if resign else body + blob[-32:]
 
 
 @pytest.fixture(scope="module")
@@ -82,9 +89,11 @@ def test_bad_snapshots_are_refused(sandbox, blob):
         sandbox.restore(b"nonsense")
     header_end = blob.index(b"}", len(MAGIC)) + 1
     with pytest.raises(SnapshotError, match="another build"):
-        sandbox.restore(blob.replace(sandbox.runtime.digest.encode(), b"0" * 64, 1))
+        sandbox.restore(_resign(blob[:-32].replace(sandbox.runtime.digest.encode(), b"0" * 64, 1)))
     with pytest.raises(SnapshotError, match=r"corrupt|does not match"):
-        sandbox.restore(blob[:header_end] + zlib.compress(b"short"))
+        sandbox.restore(_resign(blob[:header_end] + zlib.compress(b"short")))
+    with pytest.raises(SnapshotError, match="format 1"):
+        sandbox.restore(_with_header(blob, format=1))
     with pytest.raises(SnapshotError, match="above the limit"):
         sandbox.restore(_with_header(blob, memory=2**31))
     with pytest.raises(SnapshotError, match="page map"):
@@ -92,6 +101,23 @@ def test_bad_snapshots_are_refused(sandbox, blob):
     truncated = blob[: len(blob) // 2]
     with pytest.raises(SnapshotError):
         sandbox.restore(truncated)
+
+
+def test_altered_or_damaged_snapshots_never_restore(sandbox, blob):
+    # Moving a run of pages keeps sizes and zlib happy; only the checksum can tell the state would be wrong.
+    (size,) = struct.unpack_from("<I", blob, len(MAGIC))
+    header = json.loads(blob[len(MAGIC) + 4 : len(MAGIC) + 4 + size])
+    (page, count), *_ = header["runs"]
+    moved = _with_header(blob, resign=False, runs=[[page + 1, count], *header["runs"][1:]])
+    with pytest.raises(SnapshotError, match="SHA-256 does not match"):
+        sandbox.restore(moved)
+    for offset in (len(blob) // 3, len(blob) - 40, len(blob) - 1):
+        damaged = bytearray(blob)
+        damaged[offset] ^= 0x10
+        with pytest.raises(SnapshotError):
+            sandbox.restore(bytes(damaged))
+    with pytest.raises(SnapshotError):
+        sandbox.restore(blob + b"trailing")
 
 
 def test_a_snapshot_of_a_session_that_ended_is_refused(sandbox):
