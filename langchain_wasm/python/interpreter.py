@@ -22,6 +22,7 @@ from langchain_wasm.errors import WasmCallError
 from langchain_wasm.runtime.capabilities import Capabilities, HostFunction, Preopen
 from langchain_wasm.runtime.hostcall import GuestMemory, GuestMemoryError
 from langchain_wasm.runtime.kept import KeptInstance
+from langchain_wasm.runtime.kept_linker import WorkspaceQuota
 from langchain_wasm.runtime.limits import Limits
 from langchain_wasm.runtime.live import LiveInstance
 from langchain_wasm.runtime.result import CallResult
@@ -35,6 +36,9 @@ from .workspace import GUEST_WORKSPACE, Workspace
 __all__ = ["Interpreter", "GUEST_ENV"]
 
 _MASK = 0xFFFFFFFF
+#: Default workspace quota of an interpreter (its /workspace and /tmp together).
+WORKSPACE_BYTES = 1024 * 1024 * 1024
+WORKSPACE_ENTRIES = 10_000
 _NO_HOST, _FAULT = -1, -2
 _SIGNATURES = {
     "turn": FuncSignature(("i32", "i32"), ("i32",)),
@@ -121,6 +125,9 @@ class Interpreter:
         install: install the driver now (a restore skips it: the driver comes back with the memory).
         file_write_bytes: bytes one run may write to files (workspace and /tmp); past it the run is stopped
             with ``WasmOutputLimitError`` (stream ``"files"``), so the host's disk cannot be filled.
+        workspace_bytes: most bytes the workspace and /tmp may hold (``None``: no quota); a write that would
+            pass it fails inside Python with an ``OSError`` whose errno is ``EDQUOT`` ("Quota exceeded").
+        workspace_entries: most files, folders and links they may hold, enforced the same way.
     """
 
     def __init__(
@@ -131,6 +138,8 @@ class Interpreter:
         *,
         install: bool = True,
         file_write_bytes: int | None = 1024 * 1024 * 1024,
+        workspace_bytes: int | None = WORKSPACE_BYTES,
+        workspace_entries: int | None = WORKSPACE_ENTRIES,
     ) -> None:
         preopens = [Preopen(str(runtime.lib_dir), "/usr/local/lib")]  # first: the snapshot expects it at fd 3
         if runtime.mpl_dir is not None:
@@ -143,6 +152,9 @@ class Interpreter:
         self.runtime = runtime
         self.limits = limits
         self.file_write_bytes = file_write_bytes
+        self.workspace = workspace
+        self.workspace_bytes = workspace_bytes
+        self.workspace_entries = workspace_entries
         self.ended: str | None = None
         self.kept = KeptInstance(
             runtime.engine,
@@ -179,6 +191,17 @@ class Interpreter:
                     tmp.write_bytes(frame[6:])
                     os.replace(tmp, path)
 
+    def _quota(self) -> WorkspaceQuota | None:
+        """What this run may still add: the quota less what the workspace holds now (the guest may have
+        deleted files since the last run, so it is measured, not tallied)."""
+        if self.workspace_bytes is None and self.workspace_entries is None:
+            return None
+        used_bytes, used_entries = self.workspace.usage()
+        return WorkspaceQuota(
+            None if self.workspace_bytes is None else max(0, self.workspace_bytes - used_bytes),
+            None if self.workspace_entries is None else max(0, self.workspace_entries - used_entries),
+        )
+
     def _turn(self, source: str, limits: Limits, collector: _Collector | None) -> CallResult:
         data = source.encode("utf-8", "surrogatepass")
 
@@ -194,7 +217,7 @@ class Interpreter:
                 _local.collector = None
 
         try:
-            return self.kept.drive(body, limits=limits, file_write_bytes=self.file_write_bytes)
+            return self.kept.drive(body, limits=limits, file_write_bytes=self.file_write_bytes, quota=self._quota())
         except WasmCallError:
             self.ended = self.kept.ended or "stopped"
             raise

@@ -165,6 +165,27 @@ class Workspace:
             self.write(rel, body[offset : offset + size])
             offset += size
 
+    def usage(self) -> tuple[int, int]:
+        """(bytes in regular files, directory entries) under the workspace and its ``/tmp``, links not followed."""
+        total = entries = 0
+        stack = [self.path, self.tmp]
+        while stack:
+            try:
+                with os.scandir(stack.pop()) as it:
+                    for entry in it:
+                        entries += 1
+                        try:
+                            info = entry.stat(follow_symlinks=False)
+                        except OSError:
+                            continue
+                        if stat.S_ISDIR(info.st_mode):
+                            stack.append(Path(entry.path))
+                        elif stat.S_ISREG(info.st_mode):
+                            total += info.st_size
+            except OSError:
+                continue
+        return total, entries
+
     def remove(self) -> None:
         """Delete the folder and everything the guest left in it."""
         self._finalizer()

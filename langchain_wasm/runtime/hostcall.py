@@ -117,6 +117,7 @@ class _Entry:
     func: Callable[..., Any]
     results: tuple[int, ...]
     memory: bool
+    raw: bool = False
 
 
 _REGISTRY: dict[int, _Entry] = {}
@@ -135,6 +136,9 @@ def _dispatch(env: int | None, caller: Any, params: Any, nparams: int, results: 
     if entry is None:
         return _trap("langchain-wasm: unknown host function")
     try:
+        if entry.raw:  # the function reads and writes the engine's own value arrays (a zero-copy forwarder)
+            entry.func(caller, params, nparams, results, nresults)
+            return 0
         args: list[Any] = [GuestMemory(caller)] if entry.memory else []
         for i in range(nparams):
             raw = params[i]
@@ -196,12 +200,17 @@ def define_host_function(
     func: Callable[..., Any],
     *,
     memory: bool = False,
+    raw: bool = False,
 ) -> None:
-    """Define ``module.name`` in ``linker`` (store-independent), dispatched through our trampoline."""
+    """Define ``module.name`` in ``linker`` (store-independent), dispatched through our trampoline.
+
+    ``raw=True``: ``func(caller, params, nparams, results, nresults)`` gets the engine's ``wasmtime_val_t``
+    arrays as they are (no conversion) and must fill ``results`` itself.
+    """
     ty = wasmtime.FuncType([_VALTYPES[p]() for p in params], [_VALTYPES[r]() for r in results])
     with _REGISTRY_LOCK:
         idx = next(_IDS)
-        _REGISTRY[idx] = _Entry(f"{module}.{name}", func, tuple(KIND_CODES[r] for r in results), memory)
+        _REGISTRY[idx] = _Entry(f"{module}.{name}", func, tuple(KIND_CODES[r] for r in results), memory, raw)
     mod_b, name_b = module.encode(), name.encode()
     error = ffi.wasmtime_linker_define_func(
         linker.ptr(),

@@ -28,7 +28,15 @@ from .context import CallContext
 from .engine import WasmEngine
 from .guest_thread import guest_threads
 from .hostcall import GuestMemory, memory_span
-from .kept_linker import KeptContext, check_imports, helper_module, kept_linker, plain_wasi_linker
+from .kept_linker import (
+    FORWARDED,
+    KeptContext,
+    WorkspaceQuota,
+    check_imports,
+    helper_module,
+    kept_linker,
+    plain_wasi_linker,
+)
 from .limits import Limits
 from .live import LiveInstance
 from .metrics import observe
@@ -99,8 +107,9 @@ class KeptInstance:
         try:
             instance = linker.instantiate(self._store, module)
             memory = instance.exports(self._store)["memory"]
-            real_write = plain_wasi_linker(self.engine).get(self._store, "wasi_snapshot_preview1", "fd_write")
-            helper = wasmtime.Instance(self._store, helper_module(self.engine), [real_write, memory])
+            plain = plain_wasi_linker(self.engine)
+            real = [plain.get(self._store, "wasi_snapshot_preview1", name) for name in FORWARDED]
+            helper = wasmtime.Instance(self._store, helper_module(self.engine), [*real, memory])
         except wasmtime.Trap as exc:
             raise classify(
                 exc, CallContext(), CallMetrics(module=self.name), limits_desc=_limits_desc(self.limits)
@@ -111,13 +120,16 @@ class KeptInstance:
             raise WasmCallError(f"{self.name}: cannot instantiate: {exc}") from exc
         finally:
             self.engine.ticker.release()
-        forward = helper.exports(self._store)["fd_write"]
+        exports = helper.exports(self._store)
+        forward = exports["fd_write"]
         if not isinstance(memory, wasmtime.Memory) or not isinstance(forward, wasmtime.Func):
             raise WasmCallError(f"{self.name}: the module exports no plain linear memory named 'memory'")
+        funcs = {name: exports[name] for name in FORWARDED}
         self._instance = instance._instance
         self._memory: Any = memory._memory  # the raw wasmtime_memory_t, for the C API
         self._forward = forward._func
-        self._keep: tuple[Any, ...] = (instance, helper, forward)  # the objects the raw handles belong to
+        self._forwarders = {name: f._func for name, f in funcs.items()}  # type: ignore[union-attr]
+        self._keep: tuple[Any, ...] = (instance, helper, forward, funcs)  # the objects the raw handles belong to
 
     def _arm(self, limits: Limits) -> None:
         self._store.set_fuel(limits.fuel if limits.fuel is not None else _UNLIMITED)
@@ -127,7 +139,12 @@ class KeptInstance:
 
     # -- calls ---------------------------------------------------------------------------------------------
     def drive(
-        self, body: Callable[[LiveInstance], Any], *, limits: Limits, file_write_bytes: int | None = None
+        self,
+        body: Callable[[LiveInstance], Any],
+        *,
+        limits: Limits,
+        file_write_bytes: int | None = None,
+        quota: WorkspaceQuota | None = None,
     ) -> CallResult:
         """Run ``body(live)`` against the kept instance under ``limits`` (fuel, deadline, output caps).
 
@@ -135,15 +152,17 @@ class KeptInstance:
         value becomes ``result.value``. A WASI exit returns a result with ``exit_code`` and ends the instance;
         a trap or a limit raises the same typed errors as a fresh call and ends the instance.
         ``file_write_bytes`` caps the bytes the call may write to files (``WasmOutputLimitError``, stream
-        ``"files"``).
+        ``"files"``: the guest is stopped). ``quota`` bounds what the call may add to writable preopens (bytes,
+        new entries); past it the write or create fails with ``EDQUOT`` and the guest goes on. The quota object
+        is charged in place, so the caller can read what is left.
         """
         with self._lock:
             if self.ended is not None:
                 raise WasmCallError(f"{self.name}: the instance has ended ({self.ended}); start a new one")
             if self._pool.on_own_thread():
-                result = self._drive(body, limits, file_write_bytes)
+                result = self._drive(body, limits, file_write_bytes, quota)
             else:
-                job = self._pool.submit(self._drive, body, limits, file_write_bytes)
+                job = self._pool.submit(self._drive, body, limits, file_write_bytes, quota)
                 try:
                     result = job.result()
                 except BaseException:
@@ -154,13 +173,21 @@ class KeptInstance:
         observe(self.name, result.metrics)
         return result
 
-    def _drive(self, body: Callable[[LiveInstance], Any], limits: Limits, file_cap: int | None) -> CallResult:
+    def _drive(
+        self,
+        body: Callable[[LiveInstance], Any],
+        limits: Limits,
+        file_cap: int | None,
+        quota: WorkspaceQuota | None = None,
+    ) -> CallResult:
         t0 = time.perf_counter()
         timeout = limits.timeout_s
         ctx = KeptContext(
             self._cctx,
             self._forward,
             file_cap,
+            forwarders=self._forwarders,
+            quota=quota,
             stdout_cap=limits.stdout_bytes,
             stderr_cap=limits.stderr_bytes,
             stdin_allowed=False,

@@ -8,6 +8,13 @@ instance in the same store. The helper imports the guest's memory and re-exports
 wasmtime's WASI function, called from the helper, reads the guest's iovecs (a host function cannot call
 wasmtime's WASI functions directly: they need a calling instance's memory).
 
+Workspace quota: with a ``WorkspaceQuota`` on the call, file writes (``fd_write``, ``fd_pwrite``) and new directory
+entries (``path_open`` with ``O_CREAT`` of a name that does not exist yet, ``path_create_directory``,
+``path_symlink``, ``path_link``) are counted against what the quota leaves, and the one that would pass it fails
+with ``EDQUOT`` (in Python an ``OSError`` with ``errno.EDQUOT``, "Quota exceeded"), so the guest can react;
+nothing is written.
+Those functions are forwarded to wasmtime's through the same helper instance.
+
 Sockets: modules built with wasi-libc import ``sock_*`` even when they never use them. With
 ``stub_sockets=True`` those imports are linked to stubs that always fail with ``ENOTSUP``; they never reach
 wasmtime's implementation, so this is a denial, not a network grant.
@@ -32,10 +39,14 @@ from .context import CallContext
 from .engine import WasmEngine
 from .hostcall import GuestMemory, GuestMemoryError, HostStop, define_host_function
 from .live import raise_from
+from .wasi_forward import EDQUOT, FORWARDED, HELPER_WAT, WorkspaceQuota, iov_total, quota_functions
 
 __all__ = [
     "ENOTSUP",
+    "EDQUOT",
+    "FORWARDED",
     "KeptContext",
+    "WorkspaceQuota",
     "SOCKET_STUBS",
     "check_imports",
     "helper_module",
@@ -52,13 +63,6 @@ SOCKET_STUBS: dict[str, tuple[str, ...]] = {
     "sock_send": ("i32", "i32", "i32", "i32", "i32"),
     "sock_shutdown": ("i32", "i32"),
 }
-
-_HELPER_WAT = """(module
-  (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
-  (import "env" "memory" (memory 0))
-  (export "memory" (memory 0))
-  (func (export "fd_write") (param i32 i32 i32 i32) (result i32)
-    (call $w (local.get 0) (local.get 1) (local.get 2) (local.get 3))))"""
 
 
 def check_imports(
@@ -101,16 +105,89 @@ def check_imports(
 
 
 class KeptContext(CallContext):
-    """The call context of a kept instance's call: adds the forwarder of non-stdio ``fd_write``."""
+    """The call context of a kept instance's call: the forwarders to wasmtime's WASI, the file budget, the quota."""
 
-    __slots__ = ("_cctx", "_forward", "file_bytes", "file_cap")
+    __slots__ = ("_cctx", "_forward", "_forwarders", "file_bytes", "file_cap", "quota")
 
-    def __init__(self, cctx: Any, forward: Any, file_cap: int | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        cctx: Any,
+        forward: Any,
+        file_cap: int | None = None,
+        *,
+        forwarders: dict[str, Any] | None = None,
+        quota: WorkspaceQuota | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self._cctx = cctx
         self._forward = forward
+        self._forwarders = forwarders or {}
         self.file_cap = file_cap
         self.file_bytes = 0
+        self.quota = quota
+
+    def forward(self, name: str, *args: int) -> int:
+        """wasmtime's own WASI ``name`` through the helper instance (same store, the guest's memory)."""
+        func = self._forwarders.get(name)
+        if func is None:
+            return ENOTSUP
+        return self._call_helper(func, FORWARDED[name], args)
+
+    def forward_raw(self, name: str, params: Any, nparams: int, results: Any) -> None:
+        """wasmtime's own WASI ``name`` on the caller's value arrays, passed through as they are."""
+        trap = _TrapPtr()
+        error = ffi.wasmtime_func_call(
+            self._cctx, ctypes.byref(self._forwarders[name]), params, nparams, results, 1, ctypes.byref(trap)
+        )
+        if error or trap:
+            self._stopped(error, trap)
+
+    def _stopped(self, error: Any, trap: Any) -> None:
+        try:
+            raise_from(error, trap)
+        except wasmtime.Trap as exc:
+            if exc.trap_code == wasmtime.TrapCode.INTERRUPT:
+                self.stop_reason = "timeout"
+            elif exc.trap_code == wasmtime.TrapCode.OUT_OF_FUEL:
+                self.stop_reason = "fuel"
+            raise HostStop from exc
+
+    def _call_helper(self, func: Any, types: tuple[str, ...], args: tuple[int, ...]) -> int:
+        params = (ffi.wasmtime_val_t * len(args))()
+        for slot, kind, value in zip(params, types, args, strict=True):
+            if kind == "i64":
+                slot.kind = ffi.WASMTIME_I64.value
+                slot.of.i64 = value
+            else:
+                slot.kind = ffi.WASMTIME_I32.value
+                slot.of.i32 = value
+        results = (ffi.wasmtime_val_t * 1)()
+        trap = _TrapPtr()
+        error = ffi.wasmtime_func_call(
+            self._cctx, ctypes.byref(func), params, len(args), results, 1, ctypes.byref(trap)
+        )
+        if error or trap:
+            self._stopped(error, trap)
+        return int(results[0].of.i32)
+
+    def charge_bytes(self, size: int) -> bool:
+        """Count ``size`` bytes about to be written; False (write nothing, EDQUOT) past the quota."""
+        quota = self.quota
+        if quota is not None and quota.bytes is not None:
+            if size > quota.bytes:
+                return False
+            quota.bytes -= size
+        return True
+
+    def entries_left(self) -> bool:
+        quota = self.quota
+        return quota is None or quota.entries is None or quota.entries > 0
+
+    def charge_entry(self) -> None:
+        quota = self.quota
+        if quota is not None and quota.entries is not None:
+            quota.entries -= 1
 
     def forward_fd_write(self, fd: int, iovs: int, iovs_len: int, nwritten: int, size: int = 0) -> int:
         """wasmtime's own ``fd_write`` for ``fd``, through the helper instance (same store, same memory).
@@ -122,25 +199,9 @@ class KeptContext(CallContext):
         if self.file_cap is not None and self.file_bytes > self.file_cap:
             self.stop_reason = "files"
             raise HostStop
-        params = (ffi.wasmtime_val_t * 4)()
-        for slot, value in zip(params, (fd, iovs, iovs_len, nwritten), strict=True):
-            slot.kind = ffi.WASMTIME_I32.value
-            slot.of.i32 = value
-        results = (ffi.wasmtime_val_t * 1)()
-        trap = _TrapPtr()
-        error = ffi.wasmtime_func_call(
-            self._cctx, ctypes.byref(self._forward), params, 4, results, 1, ctypes.byref(trap)
-        )
-        if error or trap:
-            try:
-                raise_from(error, trap)
-            except wasmtime.Trap as exc:
-                if exc.trap_code == wasmtime.TrapCode.INTERRUPT:
-                    self.stop_reason = "timeout"
-                elif exc.trap_code == wasmtime.TrapCode.OUT_OF_FUEL:
-                    self.stop_reason = "fuel"
-                raise HostStop from exc
-        return int(results[0].of.i32)
+        if not self.charge_bytes(size):
+            return EDQUOT
+        return self._call_helper(self._forward, FORWARDED["fd_write"], (fd, iovs, iovs_len, nwritten))
 
 
 def _fd_write(mem: GuestMemory, fd: int, iovs: int, iovs_len: int, nwritten: int) -> int:
@@ -148,12 +209,12 @@ def _fd_write(mem: GuestMemory, fd: int, iovs: int, iovs_len: int, nwritten: int
     ctx = context.current()
     forward = getattr(ctx, "forward_fd_write", None)
     if fd not in (1, 2) and forward is not None:
-        if not 0 <= iovs_len <= 1024:
-            return EINVAL
         try:
-            size = sum(mem.read_u32(iovs + 8 * i + 4) for i in range(iovs_len))
+            size = iov_total(mem, iovs, iovs_len)
         except GuestMemoryError:
             return EFAULT
+        if size is None:
+            return EINVAL
         result: int = forward(fd, iovs, iovs_len, nwritten, size)
         return result
     return wasi_shims.fd_write(mem, fd, iovs, iovs_len, nwritten)
@@ -189,6 +250,10 @@ def kept_linker(engine: WasmEngine, host_functions: tuple[HostFunction, ...]) ->
                 linker, WASI_MODULE, "poll_oneoff", i32x4, ("i32",), wasi_shims.poll_oneoff, memory=True
             )
             define_host_function(linker, WASI_MODULE, "fd_write", i32x4, ("i32",), _fd_write, memory=True)
+            for name, (func, raw) in quota_functions().items():
+                define_host_function(
+                    linker, WASI_MODULE, name, FORWARDED[name], ("i32",), func, memory=not raw, raw=raw
+                )
             define_host_function(
                 linker, WASI_MODULE, "clock_time_get", CLOCK_PARAMS, ("i32",), clock_time_get, memory=True
             )
@@ -217,5 +282,5 @@ def helper_module(engine: WasmEngine) -> wasmtime.Module:
         table = _per_engine(engine)
         module = table.get("helper")
         if module is None:
-            module = table["helper"] = wasmtime.Module(engine.engine, _HELPER_WAT)
+            module = table["helper"] = wasmtime.Module(engine.engine, HELPER_WAT)
         return module
