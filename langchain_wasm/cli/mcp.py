@@ -19,7 +19,10 @@ def add_parser(sub: Any) -> None:
         "manifest; the flags below can only tighten them.",
     )
     p.add_argument(
-        "--guests", action="append", metavar="DIR", help="a directory of guests (repeatable; default: the repo's guests/)"
+        "--guests",
+        action="append",
+        metavar="DIR",
+        help="a directory of guests (repeatable; default: the repo's guests/)",
     )
     p.add_argument("--no-guests", action="store_true", help="offer no guest tools, only run_python")
     p.add_argument("--no-python", action="store_true", help="do not offer run_python")

@@ -72,7 +72,7 @@ async def test_http_resources_are_per_session(http_server):
             with pytest.raises(Exception, match="no Python workspace"):
                 await b.read_resource("sandbox://workspace/private.txt")  # type: ignore[arg-type]
         for escape in ("../../etc/passwd", "%2E%2E/%2E%2E/etc/passwd", "%2Fetc%2Fpasswd", "..%2F..%2Fetc%2Fpasswd"):
-            with pytest.raises(Exception, match="not a relative path|not a folder in the workspace"):
+            with pytest.raises(Exception, match=r"not a relative path|not a folder in the workspace"):
                 await a.read_resource(f"sandbox://workspace/{escape}")  # type: ignore[arg-type]
         assert (await a.read_resource("sandbox://workspace/private.txt")).contents[0].text == "only a"  # type: ignore[arg-type,union-attr]
 

@@ -70,7 +70,11 @@ def test_stdio_survives_malformed_input(runtime):
             "jsonrpc": "2.0",
             "id": 1,
             "method": "initialize",
-            "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}},
+            "params": {
+                "protocolVersion": "2025-06-18",
+                "capabilities": {},
+                "clientInfo": {"name": "t", "version": "0"},
+            },
         }
         _rpc(proc, json.dumps(init).encode())
         assert _read_until_id(proc, 1)["result"]["serverInfo"]["name"] == "langchain-wasm"
@@ -83,7 +87,12 @@ def test_stdio_survives_malformed_input(runtime):
         call = {"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": {"name": "weather", "arguments": {"x": 1}}}
         _rpc(proc, json.dumps(call).encode())
         assert _read_until_id(proc, 4)["result"]["isError"] is True  # schema violation
-        call = {"jsonrpc": "2.0", "id": 5, "method": "tools/call", "params": {"name": "sha256", "arguments": {"text": "a"}}}
+        call = {
+            "jsonrpc": "2.0",
+            "id": 5,
+            "method": "tools/call",
+            "params": {"name": "sha256", "arguments": {"text": "a"}},
+        }
         _rpc(proc, json.dumps(call).encode())
         ok = _read_until_id(proc, 5)["result"]
         assert ok["isError"] is False

@@ -8,9 +8,7 @@ from __future__ import annotations
 try:
     import mcp  # noqa: F401
 except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        "the MCP server needs the official MCP SDK: pip install 'langchain-wasm[mcp]'"
-    ) from exc
+    raise ImportError("the MCP server needs the official MCP SDK: pip install 'langchain-wasm[mcp]'") from exc
 
 from .python_tool import PYTHON_TOOL, URI_PREFIX
 from .server import WasmMCPServer, find_manifests

@@ -109,7 +109,7 @@ class PythonSessionState:
         content += [
             types.ResourceLink(
                 type="resource_link", name=path, uri=_uri(path), mimeType=_mime(path), size=after[path][0]
-            )  # type: ignore[arg-type]
+            )
             for path in written
         ]
         report = result.as_dict()
@@ -135,7 +135,7 @@ class PythonSessionState:
         if session is None or not session.alive:
             return []
         return [
-            types.Resource(name=path, uri=_uri(path), mimeType=_mime(path), size=size)  # type: ignore[arg-type]
+            types.Resource(name=path, uri=_uri(path), mimeType=_mime(path), size=size)
             for path, size in session.list_files().items()
         ]
 

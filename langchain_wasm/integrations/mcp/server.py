@@ -38,9 +38,7 @@ def find_manifests(directories: Iterable[str | Path], exclude: Iterable[str] = (
     for root in map(Path, directories):
         if not root.is_dir():
             raise ManifestError(f"guest directory {root} does not exist")
-        found += sorted(
-            m for m in root.rglob("manifest.toml") if not skip.intersection(m.relative_to(root).parts[:-1])
-        )
+        found += sorted(m for m in root.rglob("manifest.toml") if not skip.intersection(m.relative_to(root).parts[:-1]))
     return found
 
 
@@ -157,10 +155,10 @@ class WasmMCPServer:
         """Serve one client on this process's stdin/stdout until it disconnects."""
         from .transports import serve_stdio
 
-        anyio.run(serve_stdio, self)
+        anyio.run(serve_stdio, self.server, self.initialization_options())
 
     def run_http(self, *, host: str = "127.0.0.1", port: int = 8000, path: str = "/mcp") -> None:
         """Serve streamable HTTP at ``http://host:port/path`` (loopback by default) until interrupted."""
         from .transports import serve_http
 
-        anyio.run(serve_http, self, host, port, path)
+        anyio.run(serve_http, self.server, host, port, path)

@@ -7,20 +7,20 @@ import ipaddress
 import json
 import sys
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .server import WasmMCPServer
+from mcp.server.lowlevel import Server
+from mcp.server.models import InitializationOptions
 
 __all__ = ["http_app", "serve_http", "serve_stdio"]
 
 
-async def serve_stdio(server: WasmMCPServer) -> None:
+async def serve_stdio(server: Server[Any, Any], options: InitializationOptions) -> None:
     """Serve on stdin/stdout. Guests' output is captured by the sandbox, so nothing else writes to stdout."""
     from mcp.server.stdio import stdio_server
 
     async with stdio_server() as (read, write):
-        await server.server.run(read, write, server.initialization_options())
+        await server.run(read, write, options)
 
 
 def _is_loopback(host: str) -> bool:
@@ -76,7 +76,7 @@ async def _checked_body(receive: Any, send: Any) -> Any:
     return replay
 
 
-def http_app(server: WasmMCPServer, *, host: str = "127.0.0.1", path: str = "/mcp") -> Any:
+def http_app(server: Server[Any, Any], *, host: str = "127.0.0.1", path: str = "/mcp") -> Any:
     """The Starlette app serving MCP at ``path``. On a loopback address it refuses requests whose ``Host`` or
     ``Origin`` is not loopback (DNS-rebinding protection)."""
     from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
@@ -91,7 +91,7 @@ def http_app(server: WasmMCPServer, *, host: str = "127.0.0.1", path: str = "/mc
             allowed_hosts=["127.0.0.1:*", "localhost:*", "[::1]:*"],
             allowed_origins=["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"],
         )
-    manager = StreamableHTTPSessionManager(app=server.server, security_settings=security, max_request_body_size=_BODY)
+    manager = StreamableHTTPSessionManager(app=server, security_settings=security, max_request_body_size=_BODY)
 
     class _Endpoint:
         async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
@@ -109,7 +109,7 @@ def http_app(server: WasmMCPServer, *, host: str = "127.0.0.1", path: str = "/mc
     return Starlette(routes=[Route(path, endpoint=_Endpoint(), methods=["GET", "POST", "DELETE"])], lifespan=lifespan)
 
 
-async def serve_http(server: WasmMCPServer, host: str = "127.0.0.1", port: int = 8000, path: str = "/mcp") -> None:
+async def serve_http(server: Server[Any, Any], host: str = "127.0.0.1", port: int = 8000, path: str = "/mcp") -> None:
     """Serve streamable HTTP with uvicorn until interrupted."""
     import uvicorn
 
