@@ -94,7 +94,10 @@ class WasmMCPServer:
             yield state
         finally:
             if state is not None:
-                await anyio.to_thread.run_sync(state.close)
+                # Shielded: transports end a session by cancelling its task, and the interpreter must still be
+                # closed (on a thread: a cell still running holds the session's lock until its deadline).
+                with anyio.CancelScope(shield=True):
+                    await anyio.to_thread.run_sync(state.close)
 
     def _state(self) -> PythonSessionState | None:
         state: PythonSessionState | None = self.server.request_context.lifespan_context
