@@ -73,13 +73,19 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="module")
-def http_server(runtime) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def server_tmp(tmp_path_factory) -> Path:
+    """The HTTP server's TMPDIR, where its interpreters' workspaces live (so tests can see them go away)."""
+    return Path(tmp_path_factory.mktemp("mcp-server-tmp"))
+
+
+@pytest.fixture(scope="module")
+def http_server(runtime, server_tmp) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """A ``langchain-wasm mcp --transport http`` process on a free loopback port: (URL, process)."""
     assert shutil.which(CLI), f"the console script {CLI} is not installed"
     port = free_port()
     proc = subprocess.Popen(
         [CLI, *SERVER_ARGS, "--transport", "http", "--port", str(port)],
-        env=server_env(),
+        env={**server_env(), "TMPDIR": str(server_tmp)},
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

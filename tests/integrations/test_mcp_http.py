@@ -77,6 +77,24 @@ async def test_http_resources_are_per_session(http_server):
         assert (await a.read_resource("sandbox://workspace/private.txt")).contents[0].text == "only a"  # type: ignore[arg-type,union-attr]
 
 
+async def test_http_interpreters_end_with_their_sessions(http_server, server_tmp):
+    """Each client that leaves (the adapters send DELETE) takes its interpreter and workspace with it."""
+    url, _ = http_server
+
+    def workspaces() -> list[str]:
+        return sorted(p.name for p in server_tmp.glob("lcw-python-*"))
+
+    async with _client(url).session("wasm") as session:
+        tools = await mcp_checks.tools_of(session)
+        await mcp_checks.call(tools["run_python"], {"code": "open('f.txt', 'w').write('x')"})
+        assert len(workspaces()) >= 1
+    for _ in range(100):  # the server closes it as the session ends; give it a moment
+        if not workspaces():
+            break
+        await asyncio.sleep(0.1)
+    assert workspaces() == []
+
+
 def test_http_malformed_requests_get_errors_and_the_server_survives(http_server):
     url, proc = http_server
     with httpx.Client(timeout=30) as http:
