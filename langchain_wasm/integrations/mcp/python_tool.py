@@ -72,6 +72,7 @@ class PythonSessionState:
         self.sandbox = sandbox
         self.session: PythonSession | None = None
         self._lock = threading.Lock()
+        self._running = threading.Lock()  # one cell at a time per MCP session, so the files diff is its own
 
     def _session(self) -> tuple[PythonSession, bool]:
         with self._lock:
@@ -89,6 +90,10 @@ class PythonSessionState:
 
     # -- the tool ------------------------------------------------------------------------------------------
     def _run(self, code: str) -> types.CallToolResult:
+        with self._running:
+            return self._run_cell(code)
+
+    def _run_cell(self, code: str) -> types.CallToolResult:
         try:
             session, restarted = self._session()
             before = session.workspace.files()
