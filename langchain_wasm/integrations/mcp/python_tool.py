@@ -96,6 +96,12 @@ class PythonSessionState:
     def _run_cell(self, code: str) -> types.CallToolResult:
         try:
             session, restarted = self._session()
+        except WasmCallError as exc:
+            return types.CallToolResult(
+                content=[types.TextContent(type="text", text=f"run_python could not start a Python session: {exc}")],
+                isError=True,
+            )
+        try:
             before = session.workspace.files()
             result = session.run(code)
             after = session.workspace.files() if session.alive else {}
