@@ -3,6 +3,8 @@ their MCP session, the session cap holds, and the command line refuses flags tha
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from mcp.shared.memory import create_connected_server_and_client_session
 
@@ -57,6 +59,29 @@ async def test_guest_errors_are_tool_errors_in_process():
         assert ok.structuredContent["city"] == "Rome"  # type: ignore[index]
         assert ok.meta["langchain_wasm/metrics"]["fuel_used"] > 0  # type: ignore[index]
         assert (await client.list_resources()).resources == []  # no Python: nothing to read
+
+
+async def test_a_hostile_guest_gets_only_its_manifest_capabilities():
+    """steal_files tries /etc/passwd, ``..`` and the environment; served over MCP it gets what its manifest
+    grants (no preopens) and nothing more, and its report is validated structured content."""
+    server = WasmMCPServer.from_directories([GUESTS / "hostile" / "steal_files"])
+    async with create_connected_server_and_client_session(server.server) as client:
+        result = await client.call_tool("steal_files", {})
+        assert not result.isError
+        assert result.structuredContent["managed"] == []  # type: ignore[index]
+
+
+async def test_cells_of_one_session_run_one_at_a_time(runtime):
+    sandbox = WasmPythonSandbox(limits=Limits(timeout_s=20, fuel=None, memory_bytes=256 * MIB))
+    server = WasmMCPServer(python=sandbox)
+    async with create_connected_server_and_client_session(server.server) as client:
+        await client.call_tool("run_python", {"code": "log = []"})
+        cells = [f"import time\nlog.append({i})\ntime.sleep(0.05)\nlog.append({i})" for i in range(4)]
+        results = await asyncio.gather(*(client.call_tool("run_python", {"code": c}) for c in cells))
+        assert not any(r.isError for r in results)
+        log = (await client.call_tool("run_python", {"code": "log"})).structuredContent["result"]  # type: ignore[index]
+        assert sorted(log) == [0, 0, 1, 1, 2, 2, 3, 3]
+        assert all(log[i] == log[i + 1] for i in range(0, 8, 2))  # never interleaved
 
 
 async def test_python_sessions_end_with_the_mcp_session_and_respect_the_cap(runtime):
