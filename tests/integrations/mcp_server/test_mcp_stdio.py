@@ -8,8 +8,8 @@ import subprocess
 import pytest
 from langchain_mcp_adapters.client import MultiServerMCPClient
 
-from tests.integrations import mcp_checks
-from tests.integrations.conftest import CLI, SERVER_ARGS, server_env, stop
+from tests.integrations.mcp_server import mcp_checks
+from tests.integrations.mcp_server.conftest import CLI, SERVER_ARGS, server_env, stop
 
 pytest.importorskip("mcp")
 pytestmark = pytest.mark.timeout(240)

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from langchain_mcp_adapters.client import MultiServerMCPClient
 
-from tests.integrations import mcp_checks
+from tests.integrations.mcp_server import mcp_checks
 
 pytest.importorskip("mcp")
 pytestmark = pytest.mark.timeout(300)
