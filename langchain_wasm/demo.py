@@ -87,6 +87,11 @@ def main() -> int:
     print("\nNon-zero errno values are WASI's refusals (76 = not capable, 63 = not permitted).")
     _tools_demo()
     _agent_demo()
+    print(
+        "\nIntegrations: `langchain-wasm mcp` serves these guests and run_python to any MCP client "
+        "(docs/mcp.md);\nlangchain-sandbox users switch with one import: "
+        "langchain_wasm.integrations.langchain_sandbox (docs/langchain-sandbox.md)."
+    )
     return 0
 
 
