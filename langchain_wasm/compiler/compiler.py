@@ -1,8 +1,8 @@
 """``WasmCompiler``: C or C++ source in, a sandboxed program out; compiled by clang running in Wasm, cached.
 
-    >>> prog = WasmCompiler().compile('#include <stdio.h>\\nint main(){puts("hi");}')
-    >>> prog.run().stdout_text()
-    'hi\\n'
+>>> prog = WasmCompiler().compile('#include <stdio.h>\\nint main(){puts("hi");}')
+>>> prog.run().stdout_text()
+'hi\\n'
 """
 
 from __future__ import annotations
@@ -80,9 +80,7 @@ class CompiledProgram:
         """
         if self.mode != "command":
             raise ValueError("this program was compiled as functions; call them through .guest(name)")
-        return self.module().run(
-            stdin=stdin, argv=argv, limits=limits or PROGRAM_LIMITS, capabilities=capabilities
-        )
+        return self.module().run(stdin=stdin, argv=argv, limits=limits or PROGRAM_LIMITS, capabilities=capabilities)
 
     def guest(
         self,
@@ -156,7 +154,9 @@ class WasmCompiler:
             bad = [n for n in names if not _IDENT.fullmatch(n)]
             if bad:
                 raise ValueError(f"export names must be C identifiers, got {bad}")
-        key = request_key(toolchain=CLANG_VERSION, language=language, mode=mode, exports=names, flags=checked, source=source)
+        key = request_key(
+            toolchain=CLANG_VERSION, language=language, mode=mode, exports=names, flags=checked, source=source
+        )
         hit = self.cache.get(key)
         if hit is not None:
             warnings = tuple(Diagnostic(**w) for w in hit[1])
