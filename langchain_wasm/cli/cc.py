@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 __all__ = ["add_parser", "run"]
 
@@ -40,7 +40,7 @@ def run(ns: argparse.Namespace) -> int:
         rest = unknown + rest[cut:]
     args = rest[1:] if rest[:1] == ["--"] else rest
     path = Path(ns.file)
-    language = "c++" if path.suffix in (".cpp", ".cc", ".cxx", ".C") else "c"
+    language: Literal["c", "c++"] = "c++" if path.suffix in (".cpp", ".cc", ".cxx", ".C") else "c"
     source = path.read_text(encoding="utf-8")
     stdin = b""
     if ns.stdin == "-":

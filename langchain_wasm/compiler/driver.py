@@ -16,7 +16,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import wasmtime
 
@@ -26,6 +26,7 @@ from langchain_wasm.runtime.engine import WasmEngine
 from langchain_wasm.runtime.file_cache import compile_file
 from langchain_wasm.runtime.limits import MIB, Limits
 from langchain_wasm.runtime.module import WasmModule
+from langchain_wasm.runtime.result import CallResult
 
 from .diagnostics import Diagnostic, format_diagnostics, parse_diagnostics
 from .progress import CompileProgress
@@ -195,13 +196,13 @@ class ClangDriver:
 
     def _job(self, module: WasmModule, caps: Capabilities, job: list[str]) -> str:
         result = self._run(module, caps, job)
-        stderr = result.stderr_text()
+        stderr: str = result.stderr_text()
         if result.exit_code:
             diags = parse_diagnostics(stderr)
             raise WasmCompileError(format_diagnostics(diags, stderr), diagnostics=tuple(diags))
         return stderr
 
-    def _run(self, module: WasmModule, caps: Capabilities, argv: list[str]) -> Any:
+    def _run(self, module: WasmModule, caps: Capabilities, argv: list[str]) -> CallResult:
         limits = self.limits.job_limits()
         try:
             return module.run(argv=argv, limits=limits, capabilities=caps)

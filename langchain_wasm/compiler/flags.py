@@ -42,7 +42,7 @@ def check_flags(flags: Iterable[str]) -> tuple[str, ...]:
     are not warnings and are refused), ``-msimd128`` and the other wasm feature switches, and a few
     code-generation switches (``-ffast-math``, ``-fno-exceptions``, ``-fno-rtti``, ``-funroll-loops``, ...).
     """
-    out = []
+    out: list[str] = []
     for flag in flags:
         if not isinstance(flag, str):
             raise CompilerFlagError(f"compiler flags must be strings, got {type(flag).__name__}")

@@ -33,7 +33,7 @@ def request_key(**parts: Any) -> str:
 class ResultCache:
     """``key -> (wasm, warnings)`` in memory (LRU) and on disk (``None`` directory: memory only)."""
 
-    def __init__(self, directory: str | os.PathLike[str] | None | bool = True) -> None:
+    def __init__(self, directory: str | os.PathLike[str] | bool | None = True) -> None:
         if directory is True:
             directory = Path(str(default_cache_dir()) + "-cc")
         self.directory = Path(directory) if isinstance(directory, str | os.PathLike) else None

@@ -185,7 +185,7 @@ class CompileFunctionTool(BaseTool):
         run_manager: CallbackManagerForToolRun | None = None,
     ) -> str:
         try:
-            tool, program = self.registry.add(name, source, list(params), description)
+            _tool, program = self.registry.add(name, source, list(params), description)
         except (WasmCompileError, CompilerFlagError) as exc:
             raise _compile_error(exc) from exc
         except (ValueError, WasmCallError) as exc:

@@ -143,9 +143,9 @@ def _extract(tgz: Path, staging: Path) -> None:
             assert src is not None
             with src, open(target, "wb") as out:
                 shutil.copyfileobj(src, out, 1 << 20)
-    for member, target in wanted.items():
-        if not target.is_file():
-            raise WasmToolchainMissingError(f"{tgz} has no {member}")
+    for name, path in wanted.items():
+        if not path.is_file():
+            raise WasmToolchainMissingError(f"{tgz} has no {name}")
     for target, pinned in ((wanted[_WASM_MEMBER], _WASM_SHA256), (wanted[_TAR_MEMBER], _TAR_SHA256)):
         if file_sha256(target, None) != pinned:
             raise WasmToolchainMissingError(f"{target.name} in {tgz} does not match its pinned SHA-256")
