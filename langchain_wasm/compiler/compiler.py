@@ -1,8 +1,9 @@
 """``WasmCompiler``: C or C++ source in, a sandboxed program out; compiled by clang running in Wasm, cached.
 
->>> prog = WasmCompiler().compile('#include <stdio.h>\\nint main(){puts("hi");}')
->>> prog.run().stdout_text()
-'hi\\n'
+.. code-block:: python
+
+    prog = WasmCompiler().compile('#include <stdio.h>\nint main(){puts("hi");}')
+    prog.run().stdout_text()  # 'hi\n'
 """
 
 from __future__ import annotations

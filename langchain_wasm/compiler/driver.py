@@ -106,12 +106,12 @@ def compiler_engine() -> WasmEngine:
 def load_compiler(*, quiet: bool = False) -> _Loaded:
     """The compiler module, compiled to native code on first use (progress on stderr) and cached on disk."""
     global _loaded
-    if _loaded is not None:
+    toolchain = find_toolchain()  # every compile: a removed or altered toolchain is noticed (memoized hash)
+    if _loaded is not None and _loaded.toolchain == toolchain:
         return _loaded
-    toolchain = find_toolchain()
     engine = compiler_engine()
     with _lock:
-        if _loaded is None:
+        if _loaded is None or _loaded.toolchain != toolchain:
             t0 = time.perf_counter()
             progress = CompileProgress("the C/C++ compiler", quiet=quiet)
             try:
