@@ -20,7 +20,13 @@ from typing import Literal
 
 import wasmtime
 
-from langchain_wasm.errors import LangChainWasmError, WasmLimitError, WasmLoadError, WasmOutputLimitError
+from langchain_wasm.errors import (
+    LangChainWasmError,
+    WasmLimitError,
+    WasmLoadError,
+    WasmOutputLimitError,
+    WasmTrapError,
+)
 from langchain_wasm.runtime.capabilities import Capabilities, Preopen
 from langchain_wasm.runtime.engine import WasmEngine
 from langchain_wasm.runtime.file_cache import compile_file
@@ -218,6 +224,20 @@ class ClangDriver:
                 f"the compiler hit its {what} limit ({_limit_text(self.limits)}) on this source; "
                 "simplify it (deep templates, huge macro expansions or constexpr loops)",
                 reason="limit",
+            ) from exc
+        except WasmTrapError as exc:  # clang aborted: an LLVM ERROR (out of memory) or an assertion
+            text = _captured(exc)
+            diags = parse_diagnostics(text)
+            oom = "out of memory" in text
+            raise WasmCompileError(
+                (
+                    "the compiler ran out of memory on this source; simplify it (huge macro expansions, arrays)\n"
+                    if oom
+                    else "the compiler crashed on this source; rewrite the construct it names\n"
+                )
+                + format_diagnostics(diags, text)[:2000],
+                diagnostics=tuple(diags),
+                reason="limit" if oom else "crash",
             ) from exc
 
 
