@@ -31,7 +31,9 @@ int main(int argc, char **argv) {
 
 def test_c_program_compiles_and_runs_with_stdin_argv_and_exit_status(compiler):
     prog = compiler.compile(HELLO)
-    assert prog.wasm[:4] == b"\0asm" and not prog.cached and prog.mode == "command"
+    assert prog.wasm[:4] == b"\0asm"
+    assert not prog.cached
+    assert prog.mode == "command"
     result = prog.run(stdin="1\n2\n3\n", argv=["total"])
     assert (result.exit_code, result.stdout_text(), result.stderr_text()) == (0, "total 6\n", "done\n")
     assert prog.run(stdin="99\n9\n").exit_code == 3
@@ -94,11 +96,14 @@ def test_results_are_cached_by_source_and_flags(tmp_path):
         pytest.skip(missing)
     first = WasmCompiler(cache=ResultCache(tmp_path), quiet=True)
     a = first.compile(HELLO)
-    assert not a.cached and first.compile(HELLO).cached
+    assert not a.cached
+    assert first.compile(HELLO).cached
     assert not first.compile(HELLO, flags=("-O1",)).cached  # other flags, other entry
     fresh = WasmCompiler(cache=ResultCache(tmp_path), quiet=True)  # a later process: the disk entry
     again = fresh.compile(HELLO)
-    assert again.cached and again.wasm == a.wasm and again.key == a.key
+    assert again.cached
+    assert again.wasm == a.wasm
+    assert again.key == a.key
     (tmp_path / f"{a.key}.wasm").write_bytes(b"\0asm damaged")
     assert not WasmCompiler(cache=ResultCache(tmp_path), quiet=True).compile(HELLO).cached  # damaged: rebuilt
 

@@ -65,9 +65,13 @@ def test_host_files_stay_out_of_reach(cc, secret_dir, case):
     try:
         prog = cc.compile(source, flags=("-O0", "-std=c23"))
     except WasmCompileError as exc:
-        text = str(exc)
-        assert CANARY not in text and "root:x:0:0" not in text
-        assert exc.reason in ("error", "crash")  # "#embed" of a missing file trips an assertion in clang 22
+        failure: WasmCompileError | None = exc
+    else:
+        failure = None
+    if failure is not None:
+        assert CANARY not in str(failure)
+        assert "root:x:0:0" not in str(failure)
+        assert failure.reason in ("error", "crash")  # "#embed" of a missing file trips an assertion in clang 22
         return
     # It compiled (the probe found nothing): the secret must not be in the module or in what it prints.
     assert CANARY.encode() not in prog.wasm
@@ -114,7 +118,8 @@ def test_symlinks_planted_in_scratch_do_not_lead_out(cc, secret_dir, monkeypatch
 def test_forbidden_flags_are_refused_before_the_compiler_runs(cc, flags, tmp_path):
     with pytest.raises(CompilerFlagError):
         cc.compile("int main(void){return 0;}", flags=flags)
-    assert not Path("/tmp/pwned.wasm").exists() and not Path("/tmp/pwned.d").exists()
+    assert not Path("/tmp/pwned.wasm").exists()
+    assert not Path("/tmp/pwned.d").exists()
 
 
 def test_writes_outside_scratch_from_source_are_impossible(cc):
@@ -154,7 +159,7 @@ def test_a_template_bomb_is_a_compile_error(cc):
 
 
 def test_an_infinite_constexpr_is_a_compile_error(cc):
-    with pytest.raises(WasmCompileError, match="constant expression|constexpr") as err:
+    with pytest.raises(WasmCompileError, match=r"constant expression|constexpr") as err:
         cc.compile(CONSTEXPR_LOOP, language="c++", flags=("-std=c++20",))
     assert err.value.reason == "error"
 
@@ -163,12 +168,13 @@ def test_an_error_flood_is_trimmed(cc):
     with pytest.raises(WasmCompileError) as err:
         cc.compile(ERROR_FLOOD)
     text = str(err.value)
-    assert len(text) <= 4200 and "main.c:2:" in text
+    assert len(text) <= 4200
+    assert "main.c:2:" in text
 
 
 def test_a_huge_static_array_is_refused_not_built(cc):
     with pytest.raises(WasmCompileError):
-        cc.compile("static char big[1u << 31] = {1};\nint main(void){return big[7];}")
+        cc.compile("char big[1u << 31] = {1};\nint main(void){return big[7];}", flags=("-O0",))
 
 
 def test_a_compiler_deadline_stops_a_slow_compile(cc):
