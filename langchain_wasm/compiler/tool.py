@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from langchain_core.callbacks import CallbackManagerForToolRun
 from langchain_core.tools import BaseTool
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field
 
 from langchain_wasm.errors import WasmCallError
 from langchain_wasm.runtime.limits import Limits
@@ -113,6 +113,7 @@ class WasmCompilerTool(BaseTool):
         if program.warnings:
             text += "\ncompiler warnings:\n" + "\n".join(str(w) for w in program.warnings[:5])
         artifact = {
+            "result": {"exit_code": result.exit_code, "stdout": out, "stderr": err},
             "exit_code": result.exit_code,
             "stdout": out,
             "stderr": err,
@@ -212,17 +213,23 @@ class CallFunctionTool(BaseTool):
         "name; returns its result."
     )
     args_schema: type[BaseModel] = CallFunctionInput
+    response_format: Literal["content", "content_and_artifact"] = "content_and_artifact"
     handle_tool_error: bool = True
     registry: CompiledFunctions = Field(default_factory=CompiledFunctions)
-    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
-    def _run(self, name: str, args: dict[str, float], *, run_manager: CallbackManagerForToolRun | None = None) -> str:
+    def _run(
+        self, name: str, args: dict[str, float], *, run_manager: CallbackManagerForToolRun | None = None
+    ) -> tuple[str, dict[str, Any]]:
         tool = self.registry.get(name)
         if tool is None:
             raise WasmToolArgumentError(f"no function {name!r} was compiled; call compile_function first")
         params = tool.guest.input_schema.get("properties", {})
         values = {k: (int(v) if params.get(k, {}).get("type") == "integer" else v) for k, v in args.items()}
-        return str(tool.invoke(values))
+        try:
+            result = tool.guest.call(values)
+        except WasmCallError as exc:
+            raise to_tool_error(name, exc) from exc
+        return json.dumps(result.value), {"result": result.value, "metrics": result.metrics.as_dict()}
 
 
 def compiler_tools(compiler: WasmCompiler | None = None) -> list[BaseTool]:
