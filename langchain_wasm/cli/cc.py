@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any, Literal
@@ -51,12 +52,12 @@ def run(ns: argparse.Namespace) -> int:
         program = WasmCompiler().compile(source, language=language, flags=(f"-O{ns.opt}", *ns.flag))
     except WasmCompileError as exc:
         print(
-            f"{path.name}: compile failed\n{str(exc).replace('main.c', path.name).replace('main.cpp', path.name)}",
+            f"{path.name}: compile failed\n{_rename(str(exc), path.name)}",
             file=sys.stderr,
         )
         return 1
     for warning in program.warnings:
-        print(str(warning).replace("main.cpp", path.name).replace("main.c", path.name), file=sys.stderr)
+        print(_rename(str(warning), path.name), file=sys.stderr)
     if ns.emit:
         Path(ns.emit).write_bytes(program.wasm)
     limits = PROGRAM_LIMITS.__class__(timeout_s=ns.timeout, fuel=None)
@@ -77,3 +78,8 @@ def run(ns: argparse.Namespace) -> int:
         sys.stdout.write(result.stdout_text())
         sys.stderr.write(result.stderr_text())
     return int(result.exit_code or 0)
+
+
+def _rename(text: str, name: str) -> str:
+    """Diagnostics say ``main.c``/``main.cpp`` (the scratch copy); show the user's file name instead."""
+    return re.sub(r"\bmain\.(?:cpp|c)\b", lambda _: name, text)
