@@ -150,9 +150,8 @@ def main() -> int:
         return f"{src}\n// run {next(counter)}\n"
 
     med, low = timed(lambda: cc.compile(fresh(C_PROGRAM), flags=("-O2",)), ns.repeat)
-    print(
-        f"compile C ({len(C_PROGRAM.splitlines())} lines, -O2), warm: median {med * 1000:.0f} ms, min {low * 1000:.0f} ms"
-    )
+    lines = len(C_PROGRAM.splitlines())
+    print(f"compile C ({lines} lines, -O2), warm: median {med * 1000:.0f} ms, min {low * 1000:.0f} ms")
     med, low = timed(lambda: cc.compile(fresh(CPP_PROGRAM), language="c++", flags=("-O2",)), max(2, ns.repeat // 2))
     print(f"compile C++ (iostream/map/vector, -O2), warm: median {med:.2f} s, min {low:.2f} s")
     cached = WasmCompiler(cache=ResultCache(None), quiet=True)
