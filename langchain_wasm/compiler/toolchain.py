@@ -3,7 +3,7 @@
 ``@yowasp/clang`` is published on npm only. ``langchain-wasm toolchain install clang`` runs the ordinary npm
 client (``npm pack``) into a temporary folder, checks the tarball against the pinned integrity hash, and
 unpacks only ``gen/llvm.core.wasm`` (a WASI preview1 multicall LLVM) and ``gen/llvm-resources.tar`` (the
-sysroot: clang headers, wasi-libc, libc++, compiler-rt) into the data folder, plus the licence texts. At run
+sysroot: clang headers, wasi-libc, libc++, compiler-rt) into the data folder (``toolchain_dir``), plus the licence texts. At run
 time nothing downloads: a missing toolchain is a ``WasmToolchainMissingError`` naming that one command, and the
 compiler binary is checked against its pinned SHA-256 (memoized against its stat stamp) before it is used.
 """
@@ -23,7 +23,6 @@ from importlib import resources
 from pathlib import Path
 
 from langchain_wasm.errors import WasmLoadError
-from langchain_wasm.runtime.cache import default_cache_dir
 from langchain_wasm.runtime.file_cache import file_sha256
 
 __all__ = [
@@ -65,10 +64,15 @@ class Toolchain:
 
 
 def toolchain_dir() -> Path:
-    """``$LANGCHAIN_WASM_CLANG_DIR``, else a ``-clang`` sibling of the compile cache (never inside it: the
-    sysroot is granted to the compiler, and no guest may reach the cache)."""
+    """``$LANGCHAIN_WASM_CLANG_DIR``, else ``$XDG_DATA_HOME/langchain-wasm/clang`` (``~/.local/share/...``),
+    one folder per version. It is data installed once, not cache: it is not inside the compile cache (the
+    sysroot is granted to the compiler, and no guest may reach the cache; such a grant is refused)."""
     explicit = os.environ.get("LANGCHAIN_WASM_CLANG_DIR")
-    base = Path(explicit) if explicit else Path(str(default_cache_dir()) + "-clang")
+    if explicit:
+        base = Path(explicit)
+    else:
+        data = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+        base = Path(data) / "langchain-wasm" / "clang"
     return base / CLANG_VERSION
 
 
