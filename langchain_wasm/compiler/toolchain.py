@@ -3,9 +3,10 @@
 ``@yowasp/clang`` is published on npm only. ``langchain-wasm toolchain install clang`` runs the ordinary npm
 client (``npm pack``) into a temporary folder, checks the tarball against the pinned integrity hash, and
 unpacks only ``gen/llvm.core.wasm`` (a WASI preview1 multicall LLVM) and ``gen/llvm-resources.tar`` (the
-sysroot: clang headers, wasi-libc, libc++, compiler-rt) into the data folder (``toolchain_dir``), plus the licence texts. At run
-time nothing downloads: a missing toolchain is a ``WasmToolchainMissingError`` naming that one command, and the
-compiler binary is checked against its pinned SHA-256 (memoized against its stat stamp) before it is used.
+sysroot: clang headers, wasi-libc, libc++, compiler-rt) into the data folder (``toolchain_dir``), plus the
+licence texts. At run time nothing downloads: a missing toolchain is a ``WasmToolchainMissingError`` naming
+that one command, and the compiler binary is checked against its pinned SHA-256 (memoized against its stat
+stamp) before it is used.
 """
 
 from __future__ import annotations
