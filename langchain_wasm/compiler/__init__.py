@@ -4,7 +4,7 @@ The compiler (``@yowasp/clang``, LLVM built for WASI) is installed once with
 ``langchain-wasm toolchain install clang`` and runs with only its sysroot (read-only), a scratch folder and a
 ``/tmp`` of its own, so hostile source cannot read or write the host. ``WasmCompiler`` compiles (flags on an
 allow-list, results cached by a hash of source and flags); ``CompiledProgram`` runs the result as a WASI
-command or loads its exported functions as core guests. ``WasmCompilerTool`` (in ``.tool``) wraps it for
+command or loads it as a core, buffer or json-stdio guest. ``WasmCompilerTool`` (in ``.tool``) wraps it for
 LangChain.
 """
 

@@ -12,7 +12,7 @@ from langchain_wasm.compiler import (
     find_toolchain,
 )
 from langchain_wasm.compiler.result_cache import ResultCache
-from langchain_wasm.errors import WasmFuelExhaustedError, WasmOutputLimitError, WasmTimeoutError
+from langchain_wasm.errors import WasmArgumentError, WasmFuelExhaustedError, WasmOutputLimitError, WasmTimeoutError
 from langchain_wasm.runtime import Limits
 
 HELLO = r"""
@@ -142,3 +142,57 @@ def _missing() -> str | None:
     except WasmToolchainMissingError as exc:
         return str(exc)
     return None
+
+
+ADDER = r"""#include <stdio.h>
+int main(void) {
+    double a, b;
+    if (scanf(" {\"a\": %lf, \"b\": %lf}", &a, &b) != 2) { fprintf(stderr, "bad input\n"); return 1; }
+    printf("{\"sum\": %g}", a + b);
+    return 0;
+}
+"""
+TOTAL = r"""#include <stdlib.h>
+void *alloc(int n) { return malloc(n); }
+void dealloc(void *p, int n) { free(p); }
+unsigned long long total(const double *x, unsigned len) {
+    double *out = malloc(8), s = 0;
+    for (unsigned i = 0; i < len / 8; i++) s += x[i];
+    *out = s;
+    return ((unsigned long long)(unsigned)out << 32) | 8;
+}
+"""
+
+
+def test_a_program_loads_as_a_json_stdio_guest_validated_both_ways(compiler):
+    guest = compiler.compile(ADDER).as_guest(
+        {
+            "name": "adder",
+            "abi": "json-stdio",
+            "input_schema": {
+                "type": "object",
+                "properties": {"a": {"type": "number"}, "b": {"type": "number"}},
+                "required": ["a", "b"],
+            },
+            "output_schema": {"type": "object", "properties": {"sum": {"type": "number"}}, "required": ["sum"]},
+        }
+    )
+    assert guest.call({"a": 1.5, "b": 2}).value == {"sum": 3.5}
+    with pytest.raises(WasmArgumentError):
+        guest.call({"a": "x"})
+
+
+def test_functions_load_as_a_buffer_guest(compiler):
+    prog = compiler.compile(TOTAL, mode="function", exports=("alloc", "dealloc", "total"))
+    guest = prog.as_guest(
+        {
+            "name": "total",
+            "abi": "buffer",
+            "export": "total",
+            "params": [{"name": "x", "type": "f64_array"}],
+            "result": {"type": "f64_array"},
+        }
+    )
+    assert guest.call({"x": [1.0, 2.5, 3.5]}).value == [7.0]
+    with pytest.raises(ValueError, match="mode"):
+        prog.as_guest({"name": "t", "abi": "json-stdio"})
