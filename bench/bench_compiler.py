@@ -111,19 +111,18 @@ def raw_wasmtime(wasm: bytes) -> Callable[[int], float]:
 
 def fresh_process_load() -> float:
     code = (
-        "import time; t=time.perf_counter(); from langchain_wasm.compiler.driver import load_compiler; "
-        "load_compiler(quiet=True); print(time.perf_counter()-t)"
+        "import time; t=time.perf_counter(); from langchain_wasm.compiler.loader import load_compiler; "
+        "load_compiler(quiet=True, tier='cranelift'); print(time.perf_counter()-t)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     return float(out.strip().splitlines()[-1])
 
 
-def cold_compile() -> float:
+def cold_compile(tier: str) -> float:
     env = dict(os.environ, LANGCHAIN_WASM_CACHE_DIR=tempfile.mkdtemp(prefix="lcw-bench-cold-"))
-    env["LANGCHAIN_WASM_CLANG_DIR"] = str(Path(str(Path(os.environ["LANGCHAIN_WASM_CACHE_DIR"])) + "-clang"))
     code = (
-        "import time; t=time.perf_counter(); from langchain_wasm.compiler.driver import load_compiler; "
-        "load_compiler(quiet=True); print(time.perf_counter()-t)"
+        "import time; t=time.perf_counter(); from langchain_wasm.compiler.loader import load_compiler; "
+        f"load_compiler(quiet=True, tier={tier!r}); print(time.perf_counter()-t)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
     shutil.rmtree(env["LANGCHAIN_WASM_CACHE_DIR"], ignore_errors=True)
@@ -142,7 +141,8 @@ def main() -> int:
     print(f"warm-up (load compiler + first tiny compile in this process): {time.perf_counter() - t0:.2f} s")
     print(f"compiler load from the compile cache, fresh process: {fresh_process_load():.2f} s")
     if ns.cold:
-        print(f"first use: compiling the compiler into an empty cache: {cold_compile():.0f} s")
+        for tier in ("winch", "cranelift"):
+            print(f"first use: compiling the compiler ({tier}) into an empty cache: {cold_compile(tier):.0f} s")
 
     counter = iter(range(10**9))  # a fresh comment per compile: every compile really runs clang
 

@@ -12,36 +12,25 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
-import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-import wasmtime
-
 from langchain_wasm.errors import (
     LangChainWasmError,
     WasmLimitError,
-    WasmLoadError,
     WasmOutputLimitError,
     WasmTrapError,
 )
 from langchain_wasm.runtime.capabilities import Capabilities, Preopen
-from langchain_wasm.runtime.engine import WasmEngine
-from langchain_wasm.runtime.file_cache import compile_file
 from langchain_wasm.runtime.limits import MIB, Limits
 from langchain_wasm.runtime.module import WasmModule
 from langchain_wasm.runtime.result import CallResult
 
 from .diagnostics import Diagnostic, format_diagnostics, parse_diagnostics
-from .progress import CompileProgress
-from .toolchain import Toolchain, find_toolchain
+from .loader import load_compiler
 
-__all__ = ["CompilerLimits", "WasmCompileError", "ClangDriver", "Language", "Mode", "COMPILER_WASM_STACK"]
-
-#: deep template instantiation recurses deeply in clang: 8 MiB of wasm stack (measured need).
-COMPILER_WASM_STACK = 8 * MIB
+__all__ = ["CompilerLimits", "WasmCompileError", "ClangDriver", "Language", "Mode"]
 Language = Literal["c", "c++"]
 #: ``command``: a WASI command (``main``); ``function``: no entry point, the named functions exported.
 Mode = Literal["command", "function"]
@@ -86,47 +75,6 @@ class CompilerLimits:
             stdout_bytes=self.diagnostics_bytes,
             stderr_bytes=self.diagnostics_bytes,
         )
-
-
-@dataclass
-class _Loaded:
-    module: WasmModule
-    toolchain: Toolchain
-    load_seconds: float
-
-
-_engine: WasmEngine | None = None
-_loaded: _Loaded | None = None
-_lock = threading.Lock()
-
-
-def compiler_engine() -> WasmEngine:
-    """The process-wide engine for the compiler (default cache, 8 MiB of wasm stack)."""
-    global _engine
-    with _lock:
-        if _engine is None:
-            _engine = WasmEngine(max_wasm_stack=COMPILER_WASM_STACK)
-        return _engine
-
-
-def load_compiler(*, quiet: bool = False) -> _Loaded:
-    """The compiler module, compiled to native code on first use (progress on stderr) and cached on disk."""
-    global _loaded
-    toolchain = find_toolchain()  # every compile: a removed or altered toolchain is noticed (memoized hash)
-    if _loaded is not None and _loaded.toolchain == toolchain:
-        return _loaded
-    engine = compiler_engine()
-    with _lock:
-        if _loaded is None or _loaded.toolchain != toolchain:
-            t0 = time.perf_counter()
-            progress = CompileProgress("the C/C++ compiler", quiet=quiet)
-            try:
-                native = compile_file(engine, toolchain.wasm, on_event=progress)
-            except wasmtime.WasmtimeError as exc:
-                raise WasmLoadError(f"cannot compile {toolchain.wasm}: {exc}") from exc
-            module = WasmModule(native, toolchain.wasm.read_bytes(), engine=engine, name="yowasp-llvm")
-            _loaded = _Loaded(module, toolchain, time.perf_counter() - t0)
-        return _loaded
 
 
 @dataclass

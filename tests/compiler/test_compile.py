@@ -196,3 +196,29 @@ def test_functions_load_as_a_buffer_guest(compiler):
     assert guest.call({"x": [1.0, 2.5, 3.5]}).value == [7.0]
     with pytest.raises(ValueError, match="mode"):
         prog.as_guest({"name": "t", "abi": "json-stdio"})
+
+
+def test_the_winch_tier_compiles_the_same_programs(tmp_path):
+    """``LANGCHAIN_WASM_COMPILER_TIER=winch``: the fast-to-build baseline tier (what a first use runs on while
+    the optimised build compiles in the background) gives the same diagnostics and a working program."""
+    import os
+    import subprocess
+    import sys
+
+    if (missing := _missing()) is not None:
+        pytest.skip(missing)
+    code = (
+        "from langchain_wasm.compiler import WasmCompiler, WasmCompileError\n"
+        "from langchain_wasm.compiler.result_cache import ResultCache\n"
+        "from langchain_wasm.compiler.loader import load_compiler\n"
+        "cc = WasmCompiler(cache=ResultCache(None), quiet=True)\n"
+        "print(cc.compile(open(0).read()).run(stdin='4\\n5\\n').stdout_text(), end='')\n"
+        "try:\n    cc.compile('int main(void){ return nope; }')\n"
+        "except WasmCompileError as e:\n    print(str(e).splitlines()[0])\n"
+        "print(load_compiler().tier)\n"
+    )
+    env = dict(os.environ, LANGCHAIN_WASM_COMPILER_TIER="winch")
+    out = subprocess.run(
+        [sys.executable, "-c", code], input=HELLO, capture_output=True, text=True, env=env, check=True, timeout=280
+    ).stdout
+    assert out.splitlines() == ["sum 9", "main.c:1:24: error: use of undeclared identifier 'nope'", "winch"]
