@@ -77,7 +77,7 @@ class WasmCompilerTool(BaseTool):
 
     name: str = "run_c"
     description: str = (
-        "Compile a C or C++ program (clang 22, wasm32-wasi, C11/C++17 by default) in a secure sandbox and run "
+        "Compile a C or C++ program (clang 22, wasm32-wasi, C17/C++17 by default) in a secure sandbox and run "
         "it; returns its exit status, stdout and stderr. The standard C library and libc++ are available "
         "(C++ without exceptions or threads); there are no files, network, clocks or environment variables. "
         "Compile errors come back as compiler diagnostics (main.c:LINE:COL) to fix."
