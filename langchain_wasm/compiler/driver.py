@@ -93,7 +93,7 @@ class ClangDriver:
         tmp = Path(tempfile.mkdtemp(prefix="lcw-cc-tmp-"))
         try:
             name = "main.c" if language == "c" else "main.cpp"
-            (scratch / name).write_text(source, encoding="utf-8")
+            (scratch / name).write_text(source, encoding="utf-8", errors="replace")  # lone surrogates
             caps = Capabilities(
                 wasi=True,
                 clocks=True,
