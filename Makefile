@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: help demo test lint format bench docs fuzz soak security-report clean
+.PHONY: help demo test lint format bench docs fuzz soak security-report clean toolchain
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -41,6 +41,7 @@ bench: $(STAMP)  ## benchmarks: ratios against baselines measured in the same ru
 	$(PY) bench/bench_call.py
 	$(PY) bench/bench_tool.py
 	$(PY) bench/bench_guests.py
+	$(PY) bench/bench_compiler.py
 
 fuzz: $(STAMP)  ## long fuzz run: 10,000 wasm-smith modules, 1,000 random components, 1,000 examples per property (LCW_FUZZ_SEED=N for another corpus)
 	LCW_FUZZ_MODULES=$${LCW_FUZZ_MODULES:-10000} LCW_FUZZ_COMPONENTS=$${LCW_FUZZ_COMPONENTS:-1000} \
@@ -54,6 +55,10 @@ soak: $(STAMP)  ## soak and load: 10,000 sequential calls and 8 threads x 1,000 
 
 security-report: $(STAMP)  ## rerun the reliability suite at full size and regenerate the figures in docs/security.md
 	$(PY) bench/security_report.py
+
+toolchain: $(STAMP)  ## install the in-Wasm C/C++ compiler (npm pack of the pinned @yowasp/clang, integrity-checked), precompile it
+	$(VENV)/bin/langchain-wasm toolchain install clang
+	LANGCHAIN_WASM_CACHE_DIR=$(TEST_CACHE) $(VENV)/bin/langchain-wasm toolchain warmup clang
 
 clean:  ## remove the venv and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

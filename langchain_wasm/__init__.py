@@ -38,6 +38,8 @@ _LAZY = {
     "PythonSession": "langchain_wasm.python",
     "PythonResult": "langchain_wasm.python",
     "WasmPythonTool": "langchain_wasm.python.tool",
+    "WasmCompiler": "langchain_wasm.compiler",
+    "WasmCompilerTool": "langchain_wasm.compiler.tool",
 }
 
 
@@ -52,6 +54,8 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
+    from langchain_wasm.compiler import WasmCompiler
+    from langchain_wasm.compiler.tool import WasmCompilerTool
     from langchain_wasm.graph import Plan, PlanStep, WasmAgentState, WasmNode, create_wasm_agent
     from langchain_wasm.python import PythonResult, PythonSession, WasmPythonSandbox
     from langchain_wasm.python.tool import WasmPythonTool
@@ -87,4 +91,6 @@ __all__ = [
     "MetricsSink",
     "PrometheusSink",
     "set_metrics_sink",
+    "WasmCompiler",
+    "WasmCompilerTool",
 ]

@@ -87,12 +87,38 @@ def main() -> int:
     print("\nNon-zero errno values are WASI's refusals (76 = not capable, 63 = not permitted).")
     _tools_demo()
     _agent_demo()
+    _compiler_demo()
     print(
         "\nIntegrations: `langchain-wasm mcp` serves these guests and run_python to any MCP client "
         "(docs/mcp.md);\nlangchain-sandbox users switch with one import: "
         "langchain_wasm.integrations.langchain_sandbox (docs/langchain-sandbox.md)."
     )
     return 0
+
+
+def _compiler_demo() -> None:
+    """The agent writes C (a recording): clang compiles it inside Wasm, the result runs inside Wasm."""
+    from langchain_wasm.compiler import WasmToolchainMissingError, find_toolchain
+
+    try:
+        find_toolchain()
+    except WasmToolchainMissingError as exc:
+        print(f"\n(C/C++ step skipped: {exc})")
+        return
+    from langchain_core.messages import HumanMessage
+    from langchain_core.runnables import RunnableConfig
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    from langchain_wasm.chat_models.recorded import COMPILER_DEMO_QUESTION, compiler_demo_planner
+    from langchain_wasm.cli.agent import stream_agent
+    from langchain_wasm.compiler.tool import compiler_tools
+    from langchain_wasm.graph.agent import create_wasm_agent
+
+    print("\nThe agent writes C (RECORDED planner; clang runs in Wasm, so does the program):")
+    print(f"Question: {COMPILER_DEMO_QUESTION}")
+    app = create_wasm_agent(compiler_demo_planner(), compiler_tools(), checkpointer=InMemorySaver())
+    config: RunnableConfig = {"configurable": {"thread_id": "cc-demo"}}
+    stream_agent(app, {"messages": [HumanMessage(COMPILER_DEMO_QUESTION)]}, config)
 
 
 def _agent_demo() -> None:

@@ -22,6 +22,7 @@ LAYERS = {
     "abi": 2,
     "guest": 3,
     "python": 4,
+    "compiler": 4,
     "tools": 5,
     "chat_models": 5,
     "graph": 6,
@@ -35,6 +36,7 @@ LAYER_OVERRIDES = {
     "langchain_wasm.python": 5,
     "langchain_wasm.python.tool": 5,
     "langchain_wasm.python.codeact": 5,
+    "langchain_wasm.compiler.tool": 5,
 }
 # The layers that must stay free of LangChain and LangGraph.
 PLAIN = ("runtime", "abi", "guest")

@@ -35,6 +35,8 @@ EXPECTED = [
     "MetricsSink",
     "PrometheusSink",
     "set_metrics_sink",
+    "WasmCompiler",
+    "WasmCompilerTool",
 ]
 
 EXPECTED_ERRORS = [

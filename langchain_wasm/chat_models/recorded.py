@@ -15,7 +15,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-__all__ = ["DEMO_QUESTION", "RecordedPlanner", "demo_planner"]
+__all__ = ["COMPILER_DEMO_QUESTION", "DEMO_QUESTION", "RecordedPlanner", "compiler_demo_planner", "demo_planner"]
 
 DEMO_QUESTION = (
     "How warm is it in Reykjavik and in Cairo right now in Fahrenheit? "
@@ -80,3 +80,47 @@ def demo_planner() -> RecordedPlanner:
         "(${cai.condition}). Fingerprint of the readings: ${fp}.",
     }
     return RecordedPlanner(responses=[json.dumps(first), json.dumps(final)])
+
+
+COMPILER_DEMO_QUESTION = "Write C code for it: what is the 40th Fibonacci number, and is 2^31 - 1 a prime?"
+
+_FIB_C = (
+    "long long fib(int n) {\n"
+    "  long long a = 0, b = 1;\n"
+    "  while (n-- > 0) { long long t = a + b; a = b; b = t; }\n"
+    "  return a;\n"
+    "}\n"
+)
+_PRIME_C = (
+    "#include <stdio.h>\n"
+    "int main(void) {\n"
+    "  unsigned long long n = 2147483647ULL;\n"
+    "  for (unsigned long long d = 2; d * d <= n; d++)\n"
+    '    if (n % d == 0) { printf("no, %llu divides it\\n", d); return 0; }\n'
+    '  printf("yes\\n");\n'
+    "  return 0;\n"
+    "}\n"
+)
+
+
+def compiler_demo_planner() -> RecordedPlanner:
+    """A recording where the model writes C: a function compiled once and called by a later step, and a
+    program compiled and run (the tools of ``langchain_wasm.compiler.tool.compiler_tools``)."""
+    plan = {
+        "reasoning": "Compile a Fibonacci function once and call it in a later step; run a primality program.",
+        "steps": [
+            {
+                "id": "fib_c",
+                "tool": "compile_function",
+                "args": {"name": "fib", "source": _FIB_C, "params": ["n"], "description": "n-th Fibonacci number"},
+            },
+            {"id": "f40", "tool": "call_function", "args": {"name": "fib", "args": {"n": 40}}, "depends_on": ["fib_c"]},
+            {"id": "prime", "tool": "run_c", "args": {"source": _PRIME_C, "flags": ["-O2"]}},
+        ],
+    }
+    final = {
+        "reasoning": "The observations answer the question.",
+        "steps": [],
+        "final_answer": "fib(40) = ${f40}; is 2^31 - 1 prime? ${prime.stdout}",
+    }
+    return RecordedPlanner(responses=[json.dumps(plan), json.dumps(final)])

@@ -11,12 +11,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from langchain_wasm.cli import agent, bench, call, inspect_cmd, mcp, python, run, warmup
+from langchain_wasm.cli import agent, bench, call, cc, inspect_cmd, mcp, python, run, toolchain, warmup
 from langchain_wasm.errors import LangChainWasmError, WasmCapabilityError, WasmLimitError, WasmLoadError
 
 __all__ = ["build_parser", "main"]
 
-_SUBCOMMANDS = (inspect_cmd, call, run, warmup, python, bench, agent, mcp)
+_SUBCOMMANDS = (inspect_cmd, call, run, warmup, python, bench, agent, mcp, cc, toolchain)
 
 
 def build_parser() -> argparse.ArgumentParser:
