@@ -17,7 +17,7 @@ class CallContext:
     """Buffers, caps and the deadline of the call running on this thread."""
 
     __slots__ = (
-        "deadline", "host_error", "stderr", "stderr_allowed", "stderr_cap", "stdin", "stdin_allowed",
+        "deadline", "host_error", "http", "stderr", "stderr_allowed", "stderr_cap", "stdin", "stdin_allowed",
         "stdin_pos", "stdout", "stdout_allowed", "stdout_cap", "stop_reason",
     )  # fmt: skip
 
@@ -45,6 +45,7 @@ class CallContext:
         #: why the host stopped the guest from inside a host function: "timeout", "stdout", "stderr", "host".
         self.stop_reason: str | None = None
         self.host_error: BaseException | None = None
+        # ``http`` (an HttpCallState) is set only for calls with a network grant; it stays unset otherwise.
 
     def remaining(self) -> float | None:
         """Seconds until the deadline (never negative), or None without a deadline."""

@@ -22,6 +22,7 @@ from .binary import read_layout
 from .call import CoreRunner, Invocation, execute
 from .capabilities import WASI_MODULE, Capabilities
 from .engine import WasmEngine, default_engine
+from .http_host import HTTP_MODULE
 from .limits import Limits
 from .live import LiveInstance
 from .metrics import observe
@@ -163,7 +164,11 @@ class WasmModule:
             if hf is None:
                 raise WasmCapabilityError(
                     f"module {self.name!r} imports {imp.kind} {imp.qualname}, which is not granted "
-                    "(no host function of that name in Capabilities.host_functions)",
+                    + (
+                        "(it needs a network grant: Capabilities(http=HttpGrant([...])))"
+                        if imp.module == HTTP_MODULE
+                        else "(no host function of that name in Capabilities.host_functions)"
+                    ),
                     module=imp.module,
                     name=imp.name,
                 )
