@@ -21,6 +21,7 @@ from typing import Any
 from langchain_wasm.errors import WasmCallError
 from langchain_wasm.runtime.capabilities import Capabilities, HostFunction, Preopen
 from langchain_wasm.runtime.hostcall import GuestMemory, GuestMemoryError
+from langchain_wasm.runtime.http_grant import HttpGrant
 from langchain_wasm.runtime.kept import KeptInstance
 from langchain_wasm.runtime.limits import Limits
 from langchain_wasm.runtime.live import LiveInstance
@@ -28,6 +29,7 @@ from langchain_wasm.runtime.result import CallResult
 from langchain_wasm.runtime.signatures import FuncSignature
 
 from .guest_driver import DRIVER_SOURCE, install_code, turn_code
+from .net_door import HTTP_PREFIX, HTTP_PREFIX_LEN, http_reply
 from .results import PythonError, PythonResult, ResultCaps, parse_frame
 from .runtime_files import PythonRuntime
 from .workspace import GUEST_WORKSPACE, Workspace
@@ -82,6 +84,8 @@ def _door(mem: GuestMemory, ptr: int, length: int, out_ptr_ptr: int, out_len_ptr
                 collector.refused += 1
                 return _FAULT
             collector.frame = mem.read(ptr, length)
+        elif length >= HTTP_PREFIX_LEN and mem.read(ptr, HTTP_PREFIX_LEN) == HTTP_PREFIX:
+            return http_reply(mem, _local.live, ptr, length, out_ptr_ptr & _MASK, out_len_ptr & _MASK)
         mem.write_u32(out_ptr_ptr & _MASK, 0)
         mem.write_u32(out_len_ptr & _MASK, 0)
     except GuestMemoryError:
@@ -121,6 +125,8 @@ class Interpreter:
         install: install the driver now (a restore skips it: the driver comes back with the memory).
         file_write_bytes: bytes one run may write to files (workspace and /tmp); past it the run is stopped
             with ``WasmOutputLimitError`` (stream ``"files"``), so the host's disk cannot be filled.
+        http: the network grant (``urllib.request`` and ``requests`` reach its origins through the host);
+            ``None``: every request fails with "no network access to <origin> in this sandbox".
     """
 
     def __init__(
@@ -131,6 +137,7 @@ class Interpreter:
         *,
         install: bool = True,
         file_write_bytes: int | None = 1024 * 1024 * 1024,
+        http: HttpGrant | None = None,
     ) -> None:
         preopens = [Preopen(str(runtime.lib_dir), "/usr/local/lib")]  # first: the snapshot expects it at fd 3
         if runtime.mpl_dir is not None:
@@ -138,7 +145,12 @@ class Interpreter:
         preopens.append(Preopen(str(workspace.path), GUEST_WORKSPACE, writable=True))
         preopens.append(Preopen(str(workspace.tmp), "/tmp", writable=True))
         self.caps = Capabilities(
-            clocks=True, random=True, env=GUEST_ENV, preopens=tuple(preopens), host_functions=(HOST_CALL,)
+            clocks=True,
+            random=True,
+            env=GUEST_ENV,
+            preopens=tuple(preopens),
+            host_functions=(HOST_CALL,),
+            http=http,
         )
         self.runtime = runtime
         self.limits = limits
@@ -184,6 +196,7 @@ class Interpreter:
 
         def body(live: LiveInstance) -> int:
             _local.collector = collector
+            _local.live = live
             try:
                 ptr = live.call("host_alloc", len(data)) & _MASK if data else 0
                 if data and not ptr:
@@ -191,7 +204,7 @@ class Interpreter:
                 live.memory().write(ptr, data)
                 return int(live.call("turn", _signed(ptr), len(data)))
             finally:
-                _local.collector = None
+                _local.collector = _local.live = None
 
         try:
             return self.kept.drive(body, limits=limits, file_write_bytes=self.file_write_bytes)

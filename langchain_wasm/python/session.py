@@ -78,6 +78,7 @@ class PythonSession:
                 limits,
                 install=restore is None and template is None,
                 file_write_bytes=sandbox.file_write_bytes,
+                http=sandbox.http,
             )
             if restore is not None:
                 self._restore_memory(restore)

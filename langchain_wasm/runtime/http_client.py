@@ -254,7 +254,8 @@ def _exchange(
     injected = {k.lower() for k in origin.headers}
     headers = {k: v for k, v in guest if k.lower() not in injected}
     headers.update(origin.headers)
-    headers.setdefault("User-Agent", "langchain-wasm")
+    if not any(k.lower() == "user-agent" for k in headers):
+        headers["User-Agent"] = "langchain-wasm"
     headers["Connection"] = "close"
     parts = urlsplit(url)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
