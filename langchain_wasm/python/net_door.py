@@ -12,7 +12,7 @@ import wasmtime
 
 from langchain_wasm.runtime import context
 from langchain_wasm.runtime.hostcall import GuestMemory, HostStop
-from langchain_wasm.runtime.http_host import current_state, encode_error, frame_limit, handle_frame
+from langchain_wasm.runtime.http_host import current_state, encode_error, frame_limit, handle_frame, stop_if_late
 from langchain_wasm.runtime.live import LiveInstance
 
 __all__ = ["HTTP_PREFIX", "HTTP_PREFIX_LEN", "http_reply"]
@@ -38,6 +38,7 @@ def http_reply(
             state.refused += 1
     else:
         reply = handle_frame(state, mem.read(ptr + HTTP_PREFIX_LEN, length - HTTP_PREFIX_LEN))
+    stop_if_late(state)
     try:
         where = int(live.call("host_alloc", len(reply))) & _MASK
     except wasmtime.Trap as exc:  # out of time or fuel inside the guest's allocator: stop as the guest would

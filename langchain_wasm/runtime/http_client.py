@@ -80,6 +80,7 @@ class HttpCallState:
             bytes_in=self.bytes_in,
             wall_s=self.wall_s,
             origins=tuple(sorted(self.origins)),
+            by_origin=tuple(sorted(self.origins.items())),
         )
 
 
@@ -211,9 +212,10 @@ class _Pinned(http.client.HTTPConnection):
     def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
         super().__init__(host, port, timeout=timeout)
         self.address = address
+        self.live: Any = None  # the socket, kept for the watchdog (http.client drops ``sock`` on close)
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = self.live = socket.create_connection((self.address, self.port), self.timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
@@ -226,11 +228,12 @@ class _PinnedTLS(_Pinned):
 
     def connect(self) -> None:
         super().connect()
-        self.sock = self.context.wrap_socket(self.sock, server_hostname=self.host.strip("[]"))
+        self.sock = self.live = self.context.wrap_socket(self.sock, server_hostname=self.host.strip("[]"))
 
 
 def _abort(conn: _Pinned) -> None:
-    sock = conn.sock
+    """The watchdog: at the deadline, cut the connection whatever http.client is blocked in."""
+    sock = conn.live
     if sock is not None:
         try:
             sock.shutdown(socket.SHUT_RDWR)
@@ -282,6 +285,10 @@ def _exchange(
             conn.request(method, target, body=body or None, headers=headers)
             resp = conn.getresponse()
             data = _read_body(state, origin, resp, method)
+            if time.monotonic() >= end:  # the watchdog cut the body short
+                raise OSError("cut at the deadline")
+            if data is None:
+                raise http.client.IncompleteRead(b"")
             return _redact(state.grant, resp, data, url)
         except HttpDenied:
             raise
@@ -298,7 +305,10 @@ def _exchange(
     raise HttpDenied(f"cannot connect to {origin.origin}: {last}", "network")
 
 
-def _read_body(state: HttpCallState, origin: HttpOrigin, resp: http.client.HTTPResponse, method: str) -> bytes:
+def _read_body(
+    state: HttpCallState, origin: HttpOrigin, resp: http.client.HTTPResponse, method: str
+) -> bytes | None:
+    """The body within the call's budget (``HttpDenied`` past it); ``None`` if it ended before its length."""
     room = state.grant.max_response_bytes - state.bytes_in
     declared = resp.getheader("content-length")
     if declared is not None and declared.isdigit() and int(declared) > room:
@@ -317,6 +327,8 @@ def _read_body(state: HttpCallState, origin: HttpOrigin, resp: http.client.HTTPR
             raise HttpDenied(f"response from {origin.origin} passes the call's remaining budget of {room} bytes "
                              f"received (max_response_bytes={state.grant.max_response_bytes})", "limit")  # fmt: skip
         chunks.append(chunk)
+    if declared is not None and declared.isdigit() and size < int(declared):
+        return None
     return b"".join(chunks)
 
 

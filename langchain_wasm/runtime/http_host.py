@@ -20,10 +20,11 @@ the same frames through its ``host.call`` door. docs/guests.md has the full desc
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from . import context
-from .hostcall import GuestMemory, GuestMemoryError
+from .hostcall import GuestMemory, GuestMemoryError, HostStop
 from .http_client import HttpCallState, HttpRequest, HttpResponse, fetch
 from .http_grant import HttpDenied, origin_of
 
@@ -37,6 +38,8 @@ __all__ = [
     "encode_response",
     "encode_error",
     "frame_limit",
+    "current_state",
+    "stop_if_late",
 ]
 
 HTTP_MODULE = "lcw_http"
@@ -119,6 +122,16 @@ def current_state() -> HttpCallState | None:
     return state
 
 
+def stop_if_late(state: HttpCallState | None) -> None:
+    """Stop the guest (as a timeout) if the call's deadline passed while the host was busy with a request:
+    returning to a guest that may not reach an epoch check before it finishes would let it overrun."""
+    if state is not None and state.deadline is not None and time.monotonic() >= state.deadline:
+        ctx = context.current()
+        if ctx is not None and ctx.stop_reason is None:
+            ctx.stop_reason = "timeout"
+        raise HostStop
+
+
 def http_request(mem: GuestMemory, ptr: int, length: int) -> int:
     """``lcw_http.request``: perform the request frame at ``[ptr, ptr + length)``; keep the response pending."""
     state = current_state()
@@ -133,6 +146,7 @@ def http_request(mem: GuestMemory, ptr: int, length: int) -> int:
     except GuestMemoryError:
         return _FAULT
     state.pending = handle_frame(state, frame)
+    stop_if_late(state)
     return len(state.pending)
 
 

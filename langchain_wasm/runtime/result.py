@@ -19,6 +19,7 @@ class HttpMetrics:
         bytes_in: response body bytes received.
         wall_s: time spent in requests.
         origins: the listed origins reached (``scheme://host:port``).
+        by_origin: ``(origin, requests)`` for each origin reached.
     """
 
     requests: int = 0
@@ -27,6 +28,7 @@ class HttpMetrics:
     bytes_in: int = 0
     wall_s: float = 0.0
     origins: tuple[str, ...] = ()
+    by_origin: tuple[tuple[str, int], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -36,6 +38,7 @@ class HttpMetrics:
             "bytes_in": self.bytes_in,
             "wall_s": self.wall_s,
             "origins": list(self.origins),
+            "by_origin": dict(self.by_origin),
         }
 
 
