@@ -240,6 +240,10 @@ def _patch_urllib(mod):
     h = mod.HTTPHandler
     h.http_open = h.https_open = _urllib_open
     h.https_request = mod.AbstractHTTPHandler.do_request_
+    if hasattr(mod, "HTTPSHandler"):  # defined when http.client has HTTPSConnection (ours refuses to connect)
+        mod.HTTPSHandler.https_open = _urllib_open
+        mod.HTTPSHandler.__init__ = lambda self, debuglevel=None, context=None, check_hostname=None: (
+            mod.AbstractHTTPHandler.__init__(self, debuglevel or 0))
 
 
 def _patch_http_client(mod):
@@ -249,6 +253,10 @@ def _patch_http_client(mod):
                       "opens sockets, which the sandbox does not have; urllib.request and requests reach the "
                       "origins the host granted)")
     mod.HTTPConnection.connect = connect
+    if not hasattr(mod, "HTTPSConnection"):  # there is no ssl module: an https connection refuses the same way
+        def init(self, host, port=None, *, timeout=None, source_address=None, context=None, blocksize=8192):
+            mod.HTTPConnection.__init__(self, host, port, blocksize=blocksize)
+        mod.HTTPSConnection = type("HTTPSConnection", (mod.HTTPConnection,), {"default_port": 443, "__init__": init})
 
 
 class _Patched:
