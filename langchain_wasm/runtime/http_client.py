@@ -116,8 +116,14 @@ def _fetch(state: HttpCallState, req: HttpRequest, t0: float) -> HttpResponse:
             raise HttpDenied(f"redirect from {previous.origin} to {url[:200]} refused: {exc}", exc.kind) from None
         if previous is not None and previous.origin != origin.origin:
             headers = [(k, v) for k, v in headers if k.lower() not in _CREDENTIALS]
+        try:
+            addresses = _resolve(state, origin, end)
+        except HttpDenied as exc:  # an address the grant refuses, maybe reached through a redirect
+            if previous is None or exc.kind != "denied":
+                raise
+            raise HttpDenied(f"redirect from {previous.origin} to {url[:200]} refused: {exc}") from None
         _spend(state, origin, len(body))
-        resp = _exchange(state, origin, method, url, headers, body, end)
+        resp = _exchange(state, origin, addresses, method, url, headers, body, end)
         location = _header(resp.headers, "location")
         if not (req.follow_redirects and resp.status in _REDIRECTS and location):
             return HttpResponse(resp.status, resp.reason, url, resp.headers, resp.body, hop)
@@ -244,6 +250,7 @@ def _abort(conn: _Pinned) -> None:
 def _exchange(
     state: HttpCallState,
     origin: HttpOrigin,
+    addresses: list[str],
     method: str,
     url: str,
     guest: list[tuple[str, str]],
@@ -253,7 +260,6 @@ def _exchange(
     remaining = end - time.monotonic()
     if remaining <= 0:
         raise HttpDenied(f"request to {origin.origin} not sent: the call's time is up", "timeout")
-    addresses = _resolve(state, origin, end)
     injected = {k.lower() for k in origin.headers}
     headers = {k: v for k, v in guest if k.lower() not in injected}
     headers.update(origin.headers)
