@@ -12,6 +12,9 @@ from langchain_wasm.runtime import (
     FuncSignature,
     GuestMemory,
     HostFunction,
+    HttpGrant,
+    HttpMetrics,
+    HttpOrigin,
     ImportInfo,
     Limits,
     MetricsSink,
@@ -87,4 +90,7 @@ __all__ = [
     "MetricsSink",
     "PrometheusSink",
     "set_metrics_sink",
+    "HttpGrant",
+    "HttpOrigin",
+    "HttpMetrics",
 ]

@@ -40,7 +40,9 @@ class _Handler(BaseHTTPRequestHandler):
         q = {k: v[0] for k, v in parse_qs(parts.query).items()}
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n) if n else b""
-        self.server.seen.append({"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body})
+        self.server.seen.append(
+            {"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body}
+        )
         route = parts.path
         if route == "/redirect":
             self._send(int(q.get("code", "302")), b"", {"Location": q["to"]})
@@ -72,7 +74,7 @@ class _Handler(BaseHTTPRequestHandler):
             echo = {"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body.decode()}
             self._send(200, json.dumps(echo).encode(), {"Content-Type": "application/json"})
 
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _handle
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _handle  # noqa: N815
 
 
 class _Server(ThreadingHTTPServer):

@@ -35,6 +35,9 @@ EXPECTED = [
     "MetricsSink",
     "PrometheusSink",
     "set_metrics_sink",
+    "HttpGrant",
+    "HttpOrigin",
+    "HttpMetrics",
 ]
 
 EXPECTED_ERRORS = [

@@ -3,8 +3,9 @@
 Each turn the host sends ``_lcw.run(<code>, <nonce>, <options>)``. The driver runs the code in ``__main__``
 like a REPL cell (the value of a final expression is the result), never lets an exception escape, and reports
 one JSON frame through the host door (``_host.call``): result, exception with traceback, exit status, PNGs of
-open matplotlib figures; the network shim of ``guest_net.py`` is part of it. stdout/stderr go to fds 1 and 2 (the host captures and caps them) through writers that
-count bytes and raise ``OutputLimitExceeded`` at the cap, so an over-long output ends the cell, not the session.
+open matplotlib figures (the network shim of ``guest_net.py`` rides along). stdout/stderr go to fds 1 and 2 (the
+host captures and caps them) through writers that count bytes and raise ``OutputLimitExceeded`` at the cap, so
+an over-long output ends the cell, not the session.
 Everything the frame says is checked again by the host; the guest is never trusted.
 """
 

@@ -55,11 +55,11 @@ class WasmPythonSandbox:
                 blob = s.snapshot()                     # bytes
             s2 = sb.restore(blob)                       # a new session with the same Python state
 
-    The code sees no network (unless ``http`` grants origins), no host files and no environment beyond its own: only ``/workspace`` (its
-    files, writable), ``/tmp`` (scratch) and the read-only standard library. Exceptions the code raises are in
-    ``result.error``; a limit (``Limits.timeout_s`` including sleeps, ``memory_bytes``, output caps, ``fuel``)
-    or a trap raises the runtime's typed errors (``WasmTimeoutError``, ...) carrying the partial output, and
-    ends a session. numpy's default integer is int32 here (wasm32), as on 32-bit platforms.
+    The code sees no network (unless ``http`` grants origins), no host files and no environment beyond its own: only
+    ``/workspace`` (its files, writable), ``/tmp`` (scratch) and the read-only standard library. Exceptions the code
+    raises are in ``result.error``; a limit (``Limits.timeout_s`` including sleeps, ``memory_bytes``, output caps,
+    ``fuel``) or a trap raises the runtime's typed errors (``WasmTimeoutError``, ...) carrying the partial output,
+    and ends a session. numpy's default integer is int32 here (wasm32), as on 32-bit platforms.
 
     Args:
         limits: per-run limits (memory caps hold for a session's life). Default ``PYTHON_LIMITS``.

@@ -8,6 +8,7 @@ grant injects are added here and redacted from whatever comes back, so the guest
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import math
 import socket
@@ -241,10 +242,8 @@ def _abort(conn: _Pinned) -> None:
     """The watchdog: at the deadline, cut the connection whatever http.client is blocked in."""
     sock = conn.live
     if sock is not None:
-        try:
+        with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
 
 def _exchange(
@@ -311,15 +310,16 @@ def _exchange(
     raise HttpDenied(f"cannot connect to {origin.origin}: {last}", "network")
 
 
-def _read_body(
-    state: HttpCallState, origin: HttpOrigin, resp: http.client.HTTPResponse, method: str
-) -> bytes | None:
+def _read_body(state: HttpCallState, origin: HttpOrigin, resp: http.client.HTTPResponse, method: str) -> bytes | None:
     """The body within the call's budget (``HttpDenied`` past it); ``None`` if it ended before its length."""
     room = state.grant.max_response_bytes - state.bytes_in
     declared = resp.getheader("content-length")
     if declared is not None and declared.isdigit() and int(declared) > room:
-        raise HttpDenied(f"response from {origin.origin} ({declared} bytes) passes the call's remaining budget of "
-                         f"{room} bytes received (max_response_bytes={state.grant.max_response_bytes})", "limit")  # fmt: skip
+        raise HttpDenied(
+            f"response from {origin.origin} ({declared} bytes) passes the call's remaining budget of {room} bytes "
+            f"received (max_response_bytes={state.grant.max_response_bytes})",
+            "limit",
+        )
     if method == "HEAD":
         return b""
     chunks, size = [], 0

@@ -231,7 +231,7 @@ class HttpGrant:
         return hash((self.origins, self.max_requests, self.max_request_bytes, self.max_response_bytes))
 
     @classmethod
-    def of(cls, value: HttpGrant | Iterable[HttpOrigin | str] | str) -> HttpGrant:
+    def of(cls, value: HttpGrant | HttpOrigin | Iterable[HttpOrigin | str] | str) -> HttpGrant:
         """A grant from a grant, one URL, or a list of origins/URLs."""
         if isinstance(value, HttpGrant):
             return value

@@ -85,19 +85,12 @@ class PrometheusSink:
             buckets=tuple(float(2**k) for k in range(16, 34, 2)),
             **kw,
         )
-
         self.http_requests = prom.Counter(
             "http_requests", "HTTP requests made for guests, by listed origin", ["module", "origin"], **kw
         )
-        self.http_refused = prom.Counter("http_refused", "HTTP requests refused by the grant or a budget", ["module"], **kw)
-        self.http_bytes = prom.Counter(
-            "http_bytes", "HTTP body bytes for guests, by direction (in/out)", ["module", "direction"], **kw
+        self.http_refused = prom.Counter(
+            "http_refused", "HTTP requests refused by the grant or a budget", ["module"], **kw
         )
-
-        self.http_requests = prom.Counter(
-            "http_requests", "HTTP requests made for guests, by listed origin", ["module", "origin"], **kw
-        )
-        self.http_refused = prom.Counter("http_refused", "HTTP requests refused by the grant or a budget", ["module"], **kw)
         self.http_bytes = prom.Counter(
             "http_bytes", "HTTP body bytes for guests, by direction (in/out)", ["module", "direction"], **kw
         )

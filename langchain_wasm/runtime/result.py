@@ -68,7 +68,7 @@ class CallMetrics:
     http: HttpMetrics | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        out = {
+        out: dict[str, Any] = {
             "fuel_used": self.fuel_used,
             "wall_s": self.wall_s,
             "memory_peak_bytes": self.memory_peak_bytes,

@@ -53,7 +53,10 @@ posted = json.loads(urllib.request.urlopen(req).read())
     result = run_ok(net_sandbox, code)
     assert result.result == [200, "application/json", "/echo?x=1", "POST", "hello"]
     net = result.metrics.http
-    assert net.requests == 2 and net.origins == (server.base,) and net.bytes_out == 5 and net.bytes_in > 0
+    assert net.requests == 2
+    assert net.origins == (server.base,)
+    assert net.bytes_out == 5
+    assert net.bytes_in > 0
 
 
 def test_requests_style_api(net_sandbox, server):
@@ -118,8 +121,10 @@ for path in ("/big?n=70000", "/slow?s=5"):
 out
 """
     (big, slow) = run_ok(net_sandbox, code).result
-    assert big[0] == "ConnectionError" and "max_response_bytes=65536" in big[1]
-    assert slow[0] == "Timeout" and "timed out" in slow[1]
+    assert big[0] == "ConnectionError"
+    assert "max_response_bytes=65536" in big[1]
+    assert slow[0] == "Timeout"
+    assert "timed out" in slow[1]
 
 
 def test_the_run_deadline_bounds_a_request(runtime, server):
@@ -161,5 +166,18 @@ def test_sessions_keep_the_grant_per_run(net_sandbox, server):
         s.run("import requests")
         first = s.run(f"requests.get('{server.base}/echo').status_code")
         second = s.run(f"[requests.get('{server.base}/echo').status_code for _ in range(2)]")
-    assert first.result == 200 and first.metrics.http.requests == 1
+    assert first.result == 200
+    assert first.metrics.http.requests == 1
     assert second.metrics.http.requests == 2
+
+
+def test_the_python_tool_tells_the_model_and_asks_for_approval(net_sandbox, sandbox, server):
+    from langchain_wasm.graph.executor import needs_approval_by_default
+    from langchain_wasm.python import WasmPythonTool
+
+    tool = WasmPythonTool(sandbox=net_sandbox, stateful=False)
+    assert f"HTTP(S) only to {server.base}" in tool.description
+    assert needs_approval_by_default(None, tool)  # type: ignore[arg-type]
+    plain = WasmPythonTool(sandbox=sandbox, stateful=False)
+    assert "There is no network access" in plain.description
+    assert not needs_approval_by_default(None, plain)  # type: ignore[arg-type]

@@ -33,7 +33,9 @@ def fetch(module, grant, url, *, method="GET", body=b"", headers=(), limits=None
     """Run the guest with one request frame; returns (response head, body, call result)."""
     meta = {"method": method, "url": url, "headers": [list(h) for h in headers], **extra}
     frame = json.dumps(meta).encode() + (b"\n" + body if body else b"")
-    result = module.run(stdin=frame, capabilities=Capabilities.command(http=grant), limits=limits or Limits(timeout_s=5))
+    result = module.run(
+        stdin=frame, capabilities=Capabilities.command(http=grant), limits=limits or Limits(timeout_s=5)
+    )
     head, _, payload = result.stdout.partition(b"\n")
     return json.loads(head), payload, result
 
@@ -48,11 +50,16 @@ def grant_for(server, **kw):
 
 def test_allowed_get_reaches_the_server_with_metrics(server, fetch_module):
     info, body, result = fetch(fetch_module, grant_for(server), f"{server.base}/echo?q=1")
-    assert info["ok"] and info["status"] == 200
+    assert info["ok"]
+    assert info["status"] == 200
     assert json.loads(body)["path"] == "/echo?q=1"
     net = result.metrics.http
-    assert net is not None and net.requests == 1 and net.refused == 0
-    assert net.origins == (server.base,) and net.bytes_in == len(body) and net.bytes_out == 0
+    assert net is not None
+    assert net.requests == 1
+    assert net.refused == 0
+    assert net.origins == (server.base,)
+    assert net.bytes_in == len(body)
+    assert net.bytes_out == 0
     assert result.metrics.as_dict()["http"]["by_origin"] == {server.base: 1}
 
 
@@ -62,7 +69,9 @@ def test_allowed_post_sends_the_body(server, fetch_module):
         headers=[("Content-Type", "application/json")],
     )  # fmt: skip
     echo = json.loads(body)
-    assert info["status"] == 200 and echo["method"] == "POST" and echo["body"] == '{"a": 1}'
+    assert info["status"] == 200
+    assert echo["method"] == "POST"
+    assert echo["body"] == '{"a": 1}'
     assert result.metrics.http.bytes_out == 8
 
 
@@ -94,17 +103,22 @@ def test_other_ports_hosts_and_schemes_are_refused(server, fetch_module, url, wh
     fmt = {"port": server.port, "other": server.port + 1}
     before = len(server.seen)
     info, _, result = fetch(fetch_module, grant_for(server), url.format(**fmt))
-    assert not info["ok"] and info["error"] == "denied"
+    assert not info["ok"]
+    assert info["error"] == "denied"
     assert why.format(**fmt) in info["message"]
     assert len(server.seen) == before
-    assert result.metrics.http.refused == 1 and result.metrics.http.requests == 0
+    assert result.metrics.http.refused == 1
+    assert result.metrics.http.requests == 0
 
 
 def test_methods_outside_the_grant_are_refused(server, fetch_module):
     info, _, _ = fetch(fetch_module, grant_for(server, methods=("GET",)), f"{server.base}/echo", method="POST")
-    assert not info["ok"] and "with method POST" in info["message"] and "['GET']" in info["message"]
+    assert not info["ok"]
+    assert "with method POST" in info["message"]
+    assert "['GET']" in info["message"]
     info, _, _ = fetch(fetch_module, grant_for(server), f"{server.base}/echo", method="TRACE")
-    assert not info["ok"] and info["error"] == "invalid"
+    assert not info["ok"]
+    assert info["error"] == "invalid"
 
 
 def test_path_prefix_limits_paths(server, fetch_module):
@@ -112,28 +126,37 @@ def test_path_prefix_limits_paths(server, fetch_module):
     assert fetch(fetch_module, grant, f"{server.base}/api/echo")[0]["ok"]
     for path in ("/echo", "/apix", "/api/../echo", "/api/%2e%2e/echo"):
         info, _, _ = fetch(fetch_module, grant, server.base + path)
-        assert not info["ok"] and "no network access" in info["message"], path
+        assert not info["ok"], path
+        assert "no network access" in info["message"], path
 
 
 def test_redirect_within_the_grant_is_followed(server, fetch_module):
     info, body, result = fetch(fetch_module, grant_for(server), f"{server.base}/redirect?to=/echo%3Fafter%3D1")
-    assert info["ok"] and info["redirects"] == 1 and info["url"] == f"{server.base}/echo?after=1"
+    assert info["ok"]
+    assert info["redirects"] == 1
+    assert info["url"] == f"{server.base}/echo?after=1"
     assert json.loads(body)["path"] == "/echo?after=1"
     assert result.metrics.http.requests == 2
 
 
 def test_redirect_to_an_unlisted_origin_is_refused(server, fetch_module):
-    for target in (f"http://127.0.0.1:{server.port + 1}/", f"http://localhost:{server.port}/echo", "file:///etc/passwd"):
+    for target in (
+        f"http://127.0.0.1:{server.port + 1}/",
+        f"http://localhost:{server.port}/echo",
+        "file:///etc/passwd",
+    ):
         before = len(server.seen)
         info, _, _ = fetch(fetch_module, grant_for(server), f"{server.base}/redirect?to={target}")
-        assert not info["ok"] and info["message"].startswith(f"redirect from {server.base} to ")
+        assert not info["ok"]
+        assert info["message"].startswith(f"redirect from {server.base} to ")
         assert "no network access to" in info["message"]
         assert len(server.seen) == before + 1  # only the first hop went out
 
 
 def test_redirects_are_not_followed_when_asked(server, fetch_module):
     info, _, _ = fetch(fetch_module, grant_for(server), f"{server.base}/redirect?to=/echo", follow_redirects=False)
-    assert info["status"] == 302 and ["Location", "/echo"] in info["headers"]
+    assert info["status"] == 302
+    assert ["Location", "/echo"] in info["headers"]
 
 
 # -- DNS and private addresses ---------------------------------------------------------------------------
@@ -142,7 +165,9 @@ def test_redirects_are_not_followed_when_asked(server, fetch_module):
 def test_localhost_is_refused_when_listed_without_allow_private(server, fetch_module):
     grant = HttpGrant((HttpOrigin(f"http://localhost:{server.port}"),))
     info, _, _ = fetch(fetch_module, grant, f"http://localhost:{server.port}/echo")
-    assert not info["ok"] and "localhost resolves to" in info["message"] and "loopback" in info["message"]
+    assert not info["ok"]
+    assert "localhost resolves to" in info["message"]
+    assert "loopback" in info["message"]
     allowed = HttpGrant((HttpOrigin(f"http://localhost:{server.port}", allow_private=True),))
     assert fetch(fetch_module, allowed, f"http://localhost:{server.port}/echo")[0]["ok"]
 
@@ -151,7 +176,8 @@ def test_a_name_resolving_to_loopback_or_private_is_refused(server, fetch_module
     for address in ("127.0.0.1", "10.1.2.3", "192.168.0.10", "169.254.169.254", "::1", "::ffff:127.0.0.1"):
         grant = HttpGrant((HttpOrigin(f"http://api.example.test:{server.port}"),), resolver=lambda h, p, a=address: [a])
         info, _, _ = fetch(fetch_module, grant, f"http://api.example.test:{server.port}/echo")
-        assert not info["ok"] and f"resolves to {address}" in info["message"], address
+        assert not info["ok"], address
+        assert f"resolves to {address}" in info["message"], address
 
 
 def test_the_connection_goes_to_the_address_checked(server, fetch_module):
@@ -160,7 +186,8 @@ def test_the_connection_goes_to_the_address_checked(server, fetch_module):
         resolver=lambda host, port: ["127.0.0.1"],
     )
     info, body, _ = fetch(fetch_module, grant, f"http://api.example.test:{server.port}/echo")
-    assert info["ok"] and json.loads(body)["headers"]["Host"] == f"api.example.test:{server.port}"
+    assert info["ok"]
+    assert json.loads(body)["headers"]["Host"] == f"api.example.test:{server.port}"
 
 
 # -- limits ----------------------------------------------------------------------------------------------
@@ -171,15 +198,19 @@ def test_response_size_limit(server, fetch_module):
     assert fetch(fetch_module, grant, f"{server.base}/big?n=1000")[0]["ok"]
     for path in ("/big?n=1001", "/stream?n=5000"):
         info, _, _ = fetch(fetch_module, grant, server.base + path)
-        assert not info["ok"] and info["error"] == "limit" and "max_response_bytes=1000" in info["message"]
+        assert not info["ok"]
+        assert info["error"] == "limit"
+        assert "max_response_bytes=1000" in info["message"]
 
 
 def test_request_time_limit(server, fetch_module):
     info, _, result = fetch(fetch_module, grant_for(server, timeout_s=0.3), f"{server.base}/slow?s=2")
-    assert not info["ok"] and info["error"] == "timeout"
+    assert not info["ok"]
+    assert info["error"] == "timeout"
     assert result.metrics.http.wall_s < 2
     info, _, _ = fetch(fetch_module, grant_for(server, timeout_s=0.5), f"{server.base}/drip?n=50&s=0.05")
-    assert not info["ok"] and info["error"] == "timeout"
+    assert not info["ok"]
+    assert info["error"] == "timeout"
 
 
 def test_request_time_is_cut_at_the_calls_deadline(server, fetch_module):
@@ -191,11 +222,14 @@ def test_request_time_is_cut_at_the_calls_deadline(server, fetch_module):
 def test_request_count_and_bytes_out_limits(server, fetch_module):
     info, _, _ = fetch(fetch_module, grant_for(server, max_request_bytes=10), f"{server.base}/echo", method="POST",
                        body=b"x" * 11)  # fmt: skip
-    assert info["error"] == "limit" and "10 bytes sent" in info["message"]
+    assert info["error"] == "limit"
+    assert "10 bytes sent" in info["message"]
     info, _, _ = fetch(fetch_module, grant_for(server, max_requests=1), f"{server.base}/redirect?to=/echo")
-    assert info["error"] == "limit" and "limit of 1 requests" in info["message"]
+    assert info["error"] == "limit"
+    assert "limit of 1 requests" in info["message"]
     info, _, _ = fetch(fetch_module, grant_for(server, max_redirects=3), f"{server.base}/loop")
-    assert info["error"] == "limit" and "too many redirects" in info["message"]
+    assert info["error"] == "limit"
+    assert "too many redirects" in info["message"]
 
 
 # -- injected headers ------------------------------------------------------------------------------------
@@ -205,8 +239,10 @@ def test_injected_header_reaches_the_server_never_the_guest(server, fetch_module
     grant = grant_for(server, headers={"X-Api-Key": SECRET})
     info, body, result = fetch(fetch_module, grant, f"{server.base}/secret", headers=[("X-Api-Key", "guest-value")])
     assert server.seen[-1]["headers"]["X-Api-Key"] == SECRET  # the grant's value replaced the guest's
-    assert info["ok"] and body == b"your key is [redacted]"
-    assert SECRET.encode() not in result.stdout and SECRET.encode() not in result.stderr
+    assert info["ok"]
+    assert body == b"your key is [redacted]"
+    assert SECRET.encode() not in result.stdout
+    assert SECRET.encode() not in result.stderr
     assert ["X-Echo", "[redacted]"] in info["headers"]
 
 
@@ -227,3 +263,21 @@ def test_origin_parsing_and_address_kinds():
     with pytest.raises(ValueError, match="only http and https"):
         HttpOrigin("ftp://x")
     assert Capabilities(http=["http://x"]).http == HttpGrant((HttpOrigin("http://x"),))
+
+
+def test_prometheus_sink_counts_requests_by_origin(server, fetch_module):
+    prom = pytest.importorskip("prometheus_client")
+    from langchain_wasm.runtime import PrometheusSink, set_metrics_sink
+
+    registry = prom.CollectorRegistry()
+    previous = set_metrics_sink(PrometheusSink(registry=registry))
+    try:
+        fetch(fetch_module, grant_for(server), f"{server.base}/redirect?to=/echo")
+        fetch(fetch_module, grant_for(server), "http://10.9.9.9/")
+    finally:
+        set_metrics_sink(previous)
+    value = registry.get_sample_value
+    labels = {"module": "http_fetch"}
+    assert value("langchain_wasm_http_requests_total", {**labels, "origin": server.base}) == 2
+    assert value("langchain_wasm_http_refused_total", labels) == 1
+    assert value("langchain_wasm_http_bytes_total", {**labels, "direction": "in"}) > 0
