@@ -9,13 +9,16 @@ body), ``/loop`` (redirects to itself).
 from __future__ import annotations
 
 import json
+import shutil
+import ssl
+import subprocess
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-__all__ = ["TestServer"]
+__all__ = ["TestServer", "self_signed_cert"]
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -86,15 +89,22 @@ class _Server(ThreadingHTTPServer):
 
 
 class TestServer:
-    """Serve on 127.0.0.1 (an ephemeral port) until ``close()``; ``seen`` lists the requests received."""
+    """Serve on 127.0.0.1 (an ephemeral port) until ``close()``; ``seen`` lists the requests received.
+
+    With ``tls=(certfile, keyfile)`` it serves https.
+    """
 
     __test__ = False
 
-    def __init__(self) -> None:
+    def __init__(self, tls: tuple[str, str] | None = None) -> None:
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.seen = []
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         self.port = self._server.server_address[1]
-        self.base = f"http://127.0.0.1:{self.port}"
+        self.base = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self._server.serve_forever, name="test-http", daemon=True)
         self._thread.start()
 
@@ -105,3 +115,17 @@ class TestServer:
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def self_signed_cert(directory: str) -> tuple[str, str] | None:
+    """A certificate for 127.0.0.1 made with the openssl command (``None`` if there is none)."""
+    if shutil.which("openssl") is None:
+        return None
+    cert, key = f"{directory}/cert.pem", f"{directory}/key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return cert, key

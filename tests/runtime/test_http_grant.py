@@ -11,7 +11,7 @@ import pytest
 from langchain_wasm.errors import WasmCapabilityError, WasmTimeoutError
 from langchain_wasm.runtime import Capabilities, Limits, WasmModule
 from langchain_wasm.runtime.http_grant import HttpGrant, HttpOrigin, address_problem, origin_of
-from tests.http_server import TestServer
+from tests.http_server import TestServer, self_signed_cert
 
 FETCH_WAT = Path(__file__).parents[2] / "guests" / "wat" / "http_fetch.wat"
 SECRET = "sk-test-0123456789"
@@ -281,3 +281,25 @@ def test_prometheus_sink_counts_requests_by_origin(server, fetch_module):
     assert value("langchain_wasm_http_requests_total", {**labels, "origin": server.base}) == 2
     assert value("langchain_wasm_http_refused_total", labels) == 1
     assert value("langchain_wasm_http_bytes_total", {**labels, "direction": "in"}) > 0
+
+
+def test_https_with_verification(tmp_path, fetch_module):
+    import ssl
+
+    tls = self_signed_cert(str(tmp_path))
+    if tls is None:
+        pytest.skip("needs the openssl command to make a certificate")
+    srv = TestServer(tls=tls)
+    try:
+        trusted = HttpGrant((HttpOrigin(srv.base),), ssl_context=ssl.create_default_context(cafile=tls[0]))
+        info, body, _ = fetch(fetch_module, trusted, f"{srv.base}/echo")
+        assert info["ok"]
+        assert json.loads(body)["path"] == "/echo"
+        info, _, _ = fetch(fetch_module, HttpGrant((HttpOrigin(srv.base),)), f"{srv.base}/echo")  # system trust
+        assert info["error"] == "network"
+        assert "CERTIFICATE_VERIFY_FAILED" in info["message"]
+        plain = srv.base.replace("https://", "http://")
+        info, _, _ = fetch(fetch_module, trusted, plain + "/echo")
+        assert info["error"] == "denied"
+    finally:
+        srv.close()
