@@ -32,7 +32,7 @@ WAT = Path(__file__).parents[1] / "guests" / "wat" / "http_fetch.wat"
 
 
 class _Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - the http.server convention
+    def do_GET(self) -> None:
         body = b'{"ok": true}'
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
