@@ -150,7 +150,7 @@ class WasmModule:
                 if need is None:
                     continue
                 if need == "network":
-                    why = "networking is never granted to guests"
+                    why = "networking is never granted to guests as sockets (HTTP: Capabilities(http=...))"
                 elif need == "unknown":
                     why = "it is not a WASI preview1 function this host provides"
                 else:
