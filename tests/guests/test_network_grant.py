@@ -80,3 +80,16 @@ def test_default_approval_asks_before_a_tool_with_network(tmp_path, server):
     assert needs_approval_by_default(None, tool)  # type: ignore[arg-type]
     weather = WasmTool.from_manifest(Path(__file__).parents[2] / "guests" / "weather")
     assert not needs_approval_by_default(None, weather)  # type: ignore[arg-type]
+
+
+def test_cli_allow_http(server, capsys, monkeypatch):
+    import io
+
+    from langchain_wasm.cli import main
+
+    frame = json.dumps({"url": f"{server.base}/echo?cli=1"}).encode()
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(frame)))
+    assert main(["run", str(FETCH_WAT), "--stdin", "-", "--allow-http", server.base, "--timeout", "5"]) == 0
+    head, _, body = capsys.readouterr().out.partition("\n")
+    assert json.loads(head)["status"] == 200
+    assert json.loads(body)["path"] == "/echo?cli=1"
