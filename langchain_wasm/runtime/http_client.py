@@ -238,6 +238,17 @@ class _PinnedTLS(_Pinned):
         self.sock = self.live = self.context.wrap_socket(self.sock, server_hostname=self.host.strip("[]"))
 
 
+_tls: ssl.SSLContext | None = None
+
+
+def _default_tls() -> ssl.SSLContext:
+    """The system trust store, verification on; built once (loading the store takes milliseconds)."""
+    global _tls
+    if _tls is None:
+        _tls = ssl.create_default_context()
+    return _tls
+
+
 def _abort(conn: _Pinned) -> None:
     """The watchdog: at the deadline, cut the connection whatever http.client is blocked in."""
     sock = conn.live
@@ -267,7 +278,7 @@ def _exchange(
     headers["Connection"] = "close"
     parts = urlsplit(url)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    context = (state.grant.ssl_context or ssl.create_default_context()) if origin.scheme == "https" else None
+    context = (state.grant.ssl_context or _default_tls()) if origin.scheme == "https" else None
     last: BaseException | None = None
     for address in addresses:
         remaining = end - time.monotonic()
@@ -312,6 +323,8 @@ def _exchange(
 
 def _read_body(state: HttpCallState, origin: HttpOrigin, resp: http.client.HTTPResponse, method: str) -> bytes | None:
     """The body within the call's budget (``HttpDenied`` past it); ``None`` if it ended before its length."""
+    if method == "HEAD":
+        return b""
     room = state.grant.max_response_bytes - state.bytes_in
     declared = resp.getheader("content-length")
     if declared is not None and declared.isdigit() and int(declared) > room:
@@ -320,8 +333,6 @@ def _read_body(state: HttpCallState, origin: HttpOrigin, resp: http.client.HTTPR
             f"received (max_response_bytes={state.grant.max_response_bytes})",
             "limit",
         )
-    if method == "HEAD":
-        return b""
     chunks, size = [], 0
     while True:
         chunk = resp.read(min(65536, room - size + 1))

@@ -75,6 +75,15 @@ def test_allowed_post_sends_the_body(server, fetch_module):
     assert result.metrics.http.bytes_out == 8
 
 
+def test_head_with_a_large_declared_length_is_not_a_body(server, fetch_module):
+    info, body, _ = fetch(
+        fetch_module, grant_for(server, max_response_bytes=10), f"{server.base}/big?n=5000", method="HEAD"
+    )
+    assert info["ok"]
+    assert ["Content-Length", "5000"] in info["headers"]
+    assert body == b""
+
+
 def test_calls_without_a_grant_have_no_http_metrics(fetch_module):
     add = WasmModule.from_wat('(module (func (export "f") (result i32) i32.const 1))')
     assert add.call("f").metrics.http is None
