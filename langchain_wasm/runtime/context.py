@@ -50,7 +50,6 @@ class CallContext:
         #: why the host stopped the guest from inside a host function: "timeout", "stdout", "stderr", "host".
         self.stop_reason: str | None = None
         self.host_error: BaseException | None = None
-        # ``http`` (an HttpCallState) is set only for calls with a network grant; it stays unset otherwise.
 
     def remaining(self) -> float | None:
         """Seconds until the deadline (never negative), or None without a deadline."""

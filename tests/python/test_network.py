@@ -181,3 +181,26 @@ def test_the_python_tool_tells_the_model_and_asks_for_approval(net_sandbox, sand
     plain = WasmPythonTool(sandbox=sandbox, stateful=False)
     assert "There is no network access" in plain.description
     assert not needs_approval_by_default(None, plain)  # type: ignore[arg-type]
+
+
+def test_https_through_urllib_and_requests(runtime, tmp_path):
+    import ssl
+
+    from langchain_wasm.python import WasmPythonSandbox
+    from tests.http_server import self_signed_cert
+
+    tls = self_signed_cert(str(tmp_path))
+    if tls is None:
+        pytest.skip("needs the openssl command to make a certificate")
+    srv = TestServer(tls=tls)
+    try:
+        grant = HttpGrant((HttpOrigin(srv.base),), ssl_context=ssl.create_default_context(cafile=tls[0]))
+        sb = WasmPythonSandbox(limits=Limits(timeout_s=10, fuel=None, memory_bytes=512 * MIB), http=grant)
+        code = f"""
+import json, urllib.request, requests
+(json.loads(urllib.request.urlopen("{srv.base}/echo?via=urllib").read())["path"],
+ requests.get("{srv.base}/echo", params={{"via": "requests"}}).json()["path"])
+"""
+        assert run_ok(sb, code).result == ["/echo?via=urllib", "/echo?via=requests"]
+    finally:
+        srv.close()
