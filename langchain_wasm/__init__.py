@@ -12,6 +12,9 @@ from langchain_wasm.runtime import (
     FuncSignature,
     GuestMemory,
     HostFunction,
+    HttpGrant,
+    HttpMetrics,
+    HttpOrigin,
     ImportInfo,
     Limits,
     MetricsSink,
@@ -93,4 +96,7 @@ __all__ = [
     "set_metrics_sink",
     "WasmCompiler",
     "WasmCompilerTool",
+    "HttpGrant",
+    "HttpOrigin",
+    "HttpMetrics",
 ]

@@ -37,6 +37,9 @@ EXPECTED = [
     "set_metrics_sink",
     "WasmCompiler",
     "WasmCompilerTool",
+    "HttpGrant",
+    "HttpOrigin",
+    "HttpMetrics",
 ]
 
 EXPECTED_ERRORS = [

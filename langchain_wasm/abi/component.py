@@ -210,7 +210,9 @@ class WasmComponent:
                 raise WasmCapabilityError(f"component {self.name!r} imports {imp}, which is not granted", name=imp)
             if group == "network":
                 raise WasmCapabilityError(
-                    f"component {self.name!r} imports {imp}; refused: networking is never granted to guests", name=imp
+                    f"component {self.name!r} imports {imp}; refused: networking is never granted to components "
+                    "(core modules reach HTTP through Capabilities(http=...))",
+                    name=imp,
                 )
             if not getattr(caps, group):
                 raise WasmCapabilityError(

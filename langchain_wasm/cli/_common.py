@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from langchain_wasm.runtime import Capabilities, Limits, Preopen, WasmModule
+from langchain_wasm.runtime import Capabilities, HttpGrant, Limits, Preopen, WasmModule
 
 __all__ = ["MIB", "caps_from_flags", "limits_from_flags", "load_target", "number", "print_result", "sandbox_flags"]
 
@@ -33,7 +33,10 @@ def caps_from_flags(ns: argparse.Namespace, *, command: bool) -> Capabilities:
             raise SystemExit(f"langchain-wasm: --dir wants HOST:GUEST[:ro|rw], got {spec!r}")
         preopens.append(Preopen(parts[0], parts[1], writable=len(parts) == 3 and parts[2] == "rw"))
     env = dict(item.split("=", 1) for item in ns.env or [] if "=" in item)
-    return Capabilities(wasi=command or ns.wasi, clocks=ns.clocks, random=ns.random, env=env, preopens=tuple(preopens))
+    http = HttpGrant.of(list(ns.allow_http)) if getattr(ns, "allow_http", None) else None
+    return Capabilities(
+        wasi=command or ns.wasi, clocks=ns.clocks, random=ns.random, env=env, preopens=tuple(preopens), http=http
+    )
 
 
 def sandbox_flags(p: argparse.ArgumentParser) -> None:
@@ -46,6 +49,9 @@ def sandbox_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--random", action="store_true", help="grant random_get")
     g.add_argument("--env", action="append", metavar="K=V", help="an environment variable the guest sees")
     g.add_argument("--dir", action="append", metavar="HOST:GUEST[:rw]", help="preopen a directory (read-only)")
+    g.add_argument(
+        "--allow-http", action="append", metavar="URL", help="grant HTTP(S) to this origin (lcw_http; repeatable)"
+    )
 
 
 def load_target(path: str) -> Any:

@@ -22,6 +22,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("-c", help="code to run")
     p.add_argument("--timeout", type=float, help="seconds (0 = none; default 30)")
     p.add_argument("--memory-mb", type=float, help="memory cap in MiB (default 1024)")
+    p.add_argument(
+        "--allow-http", action="append", metavar="URL", help="let urllib/requests reach this origin (repeatable)"
+    )
     p.set_defaults(func=run)
 
 
@@ -45,6 +48,8 @@ def run(ns: argparse.Namespace) -> int:
         kwargs["limits"] = Limits(
             timeout_s=ns.timeout if ns.timeout > 0 else None, fuel=None, memory_bytes=int((ns.memory_mb or 1024) * MIB)
         )
+    if ns.allow_http:
+        kwargs["http"] = list(ns.allow_http)
     result = WasmPythonSandbox(**kwargs).run(code)
     if ns.json:
         print_result(

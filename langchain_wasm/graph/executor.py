@@ -32,8 +32,11 @@ _OBSERVATION_LIMIT = 2000
 
 
 def needs_approval_by_default(step: PlanStep, tool: BaseTool) -> bool:
-    """Steps whose tool is granted more than the sandbox default: a writable directory or host functions."""
+    """Steps whose tool is granted more than the sandbox default: a writable directory, host functions, or
+    network (an HTTP grant on the tool's capabilities, or a Python tool's ``http_grant``)."""
     caps = getattr(tool, "capabilities", None)
+    if getattr(tool, "http_grant", None) is not None or getattr(caps, "http", None) is not None:
+        return True
     if caps is None:
         return False
     return any(p.writable for p in caps.preopens) or bool(caps.host_functions)

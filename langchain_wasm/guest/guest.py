@@ -23,6 +23,7 @@ from langchain_wasm.abi.json_stdio import schema_errors
 from langchain_wasm.abi.wit_docs import read_wit_docs_file
 from langchain_wasm.errors import LangChainWasmError, ManifestError, WasmArgumentError
 from langchain_wasm.guest.bindings import bind_buffer, bind_component, bind_core, bind_json, tool_name
+from langchain_wasm.guest.http_manifest import grant_from_manifest
 from langchain_wasm.runtime.capabilities import Capabilities
 from langchain_wasm.runtime.limits import Limits
 from langchain_wasm.runtime.module import WasmModule
@@ -94,7 +95,10 @@ class Guest:
             module = WasmComponent.from_file(module_path, name=data["name"], docs=docs)
         else:
             module = WasmModule.from_file(module_path, name=data["name"])
-        caps = Capabilities(**data.get("capabilities", {}))
+        caps_data = dict(data.get("capabilities", {}))
+        if "http" in caps_data:
+            caps_data["http"] = grant_from_manifest(caps_data["http"])
+        caps = Capabilities(**caps_data)
         try:
             module.check(caps)
         except LangChainWasmError as exc:

@@ -3,14 +3,17 @@
 Each turn the host sends ``_lcw.run(<code>, <nonce>, <options>)``. The driver runs the code in ``__main__``
 like a REPL cell (the value of a final expression is the result), never lets an exception escape, and reports
 one JSON frame through the host door (``_host.call``): result, exception with traceback, exit status, PNGs of
-open matplotlib figures. stdout/stderr go to fds 1 and 2 (the host captures and caps them) through writers that
-count bytes and raise ``OutputLimitExceeded`` at the cap, so an over-long output ends the cell, not the session.
+open matplotlib figures (the network shim of ``guest_net.py`` rides along). stdout/stderr go to fds 1 and 2 (the
+host captures and caps them) through writers that count bytes and raise ``OutputLimitExceeded`` at the cap, so
+an over-long output ends the cell, not the session.
 Everything the frame says is checked again by the host; the guest is never trusted.
 """
 
 from __future__ import annotations
 
 import base64
+
+from .guest_net import NET_SOURCE, REQUESTS_SOURCE
 
 __all__ = ["DRIVER_SOURCE", "install_code", "turn_code"]
 
@@ -207,6 +210,8 @@ def run(src, nonce, opts):
     except OSError:
         _host.call(_json.dumps({"nonce": nonce, "frame_error": len(data)}).encode())
 '''
+#: The network shim (urllib.request, requests, sockets refused) rides along with the driver.
+DRIVER_SOURCE += f"\n_REQUESTS_SOURCE = {REQUESTS_SOURCE!r}\n" + NET_SOURCE
 
 
 def turn_code(code: str, nonce: str, options: dict[str, int]) -> str:

@@ -21,6 +21,7 @@ from typing import Any
 from langchain_wasm.errors import WasmCallError
 from langchain_wasm.runtime.capabilities import Capabilities, HostFunction, Preopen
 from langchain_wasm.runtime.hostcall import GuestMemory, GuestMemoryError
+from langchain_wasm.runtime.http_grant import HttpGrant
 from langchain_wasm.runtime.kept import KeptInstance
 from langchain_wasm.runtime.kept_linker import WorkspaceQuota
 from langchain_wasm.runtime.limits import Limits
@@ -29,6 +30,7 @@ from langchain_wasm.runtime.result import CallResult
 from langchain_wasm.runtime.signatures import FuncSignature
 
 from .guest_driver import DRIVER_SOURCE, install_code, turn_code
+from .net_door import HTTP_PREFIX, HTTP_PREFIX_LEN, http_reply
 from .results import PythonError, PythonResult, ResultCaps, parse_frame
 from .runtime_files import PythonRuntime
 from .workspace import GUEST_WORKSPACE, Workspace
@@ -86,6 +88,8 @@ def _door(mem: GuestMemory, ptr: int, length: int, out_ptr_ptr: int, out_len_ptr
                 collector.refused += 1
                 return _FAULT
             collector.frame = mem.read(ptr, length)
+        elif length >= HTTP_PREFIX_LEN and mem.read(ptr, HTTP_PREFIX_LEN) == HTTP_PREFIX:
+            return http_reply(mem, _local.live, ptr, length, out_ptr_ptr & _MASK, out_len_ptr & _MASK)
         mem.write_u32(out_ptr_ptr & _MASK, 0)
         mem.write_u32(out_len_ptr & _MASK, 0)
     except GuestMemoryError:
@@ -128,6 +132,8 @@ class Interpreter:
         workspace_bytes: most bytes the workspace and /tmp may hold (``None``: no quota); a write that would
             pass it fails inside Python with an ``OSError`` whose errno is ``EDQUOT`` ("Quota exceeded").
         workspace_entries: most files, folders and links they may hold, enforced the same way.
+        http: the network grant (``urllib.request`` and ``requests`` reach its origins through the host);
+            ``None``: every request fails with "no network access to <origin> in this sandbox".
     """
 
     def __init__(
@@ -140,6 +146,7 @@ class Interpreter:
         file_write_bytes: int | None = 1024 * 1024 * 1024,
         workspace_bytes: int | None = WORKSPACE_BYTES,
         workspace_entries: int | None = WORKSPACE_ENTRIES,
+        http: HttpGrant | None = None,
     ) -> None:
         preopens = [Preopen(str(runtime.lib_dir), "/usr/local/lib")]  # first: the snapshot expects it at fd 3
         if runtime.mpl_dir is not None:
@@ -147,7 +154,12 @@ class Interpreter:
         preopens.append(Preopen(str(workspace.path), GUEST_WORKSPACE, writable=True))
         preopens.append(Preopen(str(workspace.tmp), "/tmp", writable=True))
         self.caps = Capabilities(
-            clocks=True, random=True, env=GUEST_ENV, preopens=tuple(preopens), host_functions=(HOST_CALL,)
+            clocks=True,
+            random=True,
+            env=GUEST_ENV,
+            preopens=tuple(preopens),
+            host_functions=(HOST_CALL,),
+            http=http,
         )
         self.runtime = runtime
         self.limits = limits
@@ -207,6 +219,7 @@ class Interpreter:
 
         def body(live: LiveInstance) -> int:
             _local.collector = collector
+            _local.live = live
             try:
                 ptr = live.call("host_alloc", len(data)) & _MASK if data else 0
                 if data and not ptr:
@@ -214,7 +227,7 @@ class Interpreter:
                 live.memory().write(ptr, data)
                 return int(live.call("turn", _signed(ptr), len(data)))
             finally:
-                _local.collector = None
+                _local.collector = _local.live = None
 
         try:
             return self.kept.drive(body, limits=limits, file_write_bytes=self.file_write_bytes, quota=self._quota())

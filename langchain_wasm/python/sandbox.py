@@ -6,11 +6,12 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from langchain_wasm.errors import WasmCallError
+from langchain_wasm.runtime.http_grant import HttpGrant, HttpOrigin
 from langchain_wasm.runtime.limits import MIB, Limits
 
 from .interpreter import Interpreter
@@ -54,11 +55,11 @@ class WasmPythonSandbox:
                 blob = s.snapshot()                     # bytes
             s2 = sb.restore(blob)                       # a new session with the same Python state
 
-    The code sees no network, no host files and no environment beyond its own: only ``/workspace`` (its
-    files, writable), ``/tmp`` (scratch) and the read-only standard library. Exceptions the code raises are in
-    ``result.error``; a limit (``Limits.timeout_s`` including sleeps, ``memory_bytes``, output caps, ``fuel``)
-    or a trap raises the runtime's typed errors (``WasmTimeoutError``, ...) carrying the partial output, and
-    ends a session. numpy's default integer is int32 here (wasm32), as on 32-bit platforms.
+    The code sees no network (unless ``http`` grants origins), no host files and no environment beyond its own: only
+    ``/workspace`` (its files, writable), ``/tmp`` (scratch) and the read-only standard library. Exceptions the code
+    raises are in ``result.error``; a limit (``Limits.timeout_s`` including sleeps, ``memory_bytes``, output caps,
+    ``fuel``) or a trap raises the runtime's typed errors (``WasmTimeoutError``, ...) carrying the partial output,
+    and ends a session. numpy's default integer is int32 here (wasm32), as on 32-bit platforms.
 
     Args:
         limits: per-run limits (memory caps hold for a session's life). Default ``PYTHON_LIMITS``.
@@ -74,6 +75,9 @@ class WasmPythonSandbox:
             imported once per process into a template whose memory is copied into each new instance, so a
             run that imports them starts in milliseconds instead of ~0.7 s for pandas. Not bound as names.
         quiet: do not print the one-time compile notice.
+        http: a network grant (``HttpGrant`` or a list of origins): ``urllib.request`` and ``requests`` in the
+            code reach those origins through the host, under the grant's per-run budgets; anything else fails
+            with "no network access to <origin> in this sandbox". Default: no network.
     """
 
     def __init__(
@@ -89,6 +93,7 @@ class WasmPythonSandbox:
         file_write_bytes: int | None = 1024 * MIB,
         preload: tuple[str, ...] | list[str] = (),
         quiet: bool = False,
+        http: HttpGrant | Sequence[HttpOrigin | str] | None = None,
     ) -> None:
         self.limits = limits or PYTHON_LIMITS
         if self.limits.memory_bytes < _MIN_MEMORY:
@@ -105,6 +110,7 @@ class WasmPythonSandbox:
             if not all(part.isidentifier() for part in name.split(".")):
                 raise ValueError(f"preload names modules; {name!r} is not a module name")
         self.quiet = quiet
+        self.http: HttpGrant | None = HttpGrant.of(http) if http is not None else None
         self._sessions: dict[str, PythonSession] = {}
         self._lock = threading.Lock()
         self._baseline: bytes | None = None
@@ -160,7 +166,12 @@ class WasmPythonSandbox:
             before = workspace.files()
             template = self.template()
             interp = Interpreter(
-                runtime, workspace, lim, install=template is None, file_write_bytes=self.file_write_bytes
+                runtime,
+                workspace,
+                lim,
+                install=template is None,
+                file_write_bytes=self.file_write_bytes,
+                http=self.http,
             )
             if template is not None:
                 template.apply(interp)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from langchain_wasm.errors import WasmCallError
+from langchain_wasm.runtime.http_grant import HttpGrant
 from langchain_wasm.runtime.limits import Limits
 
 from .interpreter import Interpreter
@@ -38,6 +39,7 @@ class SessionOwner(Protocol):
     workspace_root: str | os.PathLike[str] | None
     snapshot_workspace_bytes: int
     file_write_bytes: int | None
+    http: HttpGrant | None
 
     def baseline_memory(self) -> bytes: ...
 
@@ -78,6 +80,7 @@ class PythonSession:
                 limits,
                 install=restore is None and template is None,
                 file_write_bytes=sandbox.file_write_bytes,
+                http=sandbox.http,
             )
             if restore is not None:
                 self._restore_memory(restore)

@@ -11,6 +11,7 @@ from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from langchain_wasm.errors import WasmCallError
+from langchain_wasm.runtime.http_grant import HttpGrant
 from langchain_wasm.tools.errors import to_tool_error
 
 from .persist import SessionStore
@@ -47,9 +48,16 @@ def describe_tool(sandbox: WasmPythonSandbox, stateful: bool) -> str:
         if stateful
         else "Each call starts a fresh interpreter: nothing persists between calls."
     )
+    grant = sandbox.http
+    network = (
+        "There is no network access. "
+        if grant is None
+        else f"Network: HTTP(S) only to {grant.describe()}, with urllib.request or requests (at most "
+        f"{grant.max_requests} requests per call); any other address fails. "
+    )
     return (
         "Run Python 3.15 code in a secure sandbox (CPython compiled to WebAssembly) and get its output. "
-        f"Available: the standard library and {_PACKAGES}. There is no network access, no pip/package "
+        f"Available: the standard library and {_PACKAGES}. {network}No pip/package "
         "installation, no subprocesses and no access to host files or environment variables. "
         "The working directory is /workspace: read input files from there and write output files there. "
         f"{state} "
@@ -119,6 +127,11 @@ class WasmPythonTool(BaseTool):
             self.description = describe_tool(self.sandbox, self.stateful)
         self.session_store = as_session_store(self.session_store)
         self._threads = ThreadSessions(self.sandbox)
+
+    @property
+    def http_grant(self) -> HttpGrant | None:
+        """The sandbox's network grant (``None``: no network); the agent asks before steps using it."""
+        return self.sandbox.http
 
     # -- sessions ------------------------------------------------------------------------------------------
     def _key(self, thread_id: str) -> str:

@@ -6,10 +6,11 @@ This layer imports nothing from LangChain or LangGraph; the tool and graph layer
 from .capabilities import Capabilities, HostFunction, Preopen
 from .engine import WasmEngine, default_engine
 from .hostcall import GuestMemory
+from .http_grant import HttpGrant, HttpOrigin
 from .limits import Limits
 from .metrics import MetricsSink, PrometheusSink, set_metrics_sink
 from .module import WasmModule
-from .result import CallMetrics, CallResult
+from .result import CallMetrics, CallResult, HttpMetrics
 from .signatures import ExportInfo, FuncSignature, ImportInfo
 
 __all__ = [
@@ -29,4 +30,7 @@ __all__ = [
     "MetricsSink",
     "PrometheusSink",
     "set_metrics_sink",
+    "HttpGrant",
+    "HttpOrigin",
+    "HttpMetrics",
 ]

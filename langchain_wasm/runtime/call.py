@@ -21,6 +21,7 @@ from .capabilities import Capabilities
 from .context import CallContext
 from .engine import WasmEngine
 from .hostcall import GuestMemoryError
+from .http_client import HttpCallState
 from .limits import Limits
 from .live import LiveInstance, raise_from
 from .result import CallMetrics, CallResult
@@ -209,6 +210,9 @@ def execute(
             deadline=time.monotonic() + timeout if timeout is not None else None,
         )
     )
+    http = caps.http if needs_host else None
+    if http is not None:
+        ctx.http = HttpCallState(http, deadline=ctx.deadline)
     convention_error: LangChainWasmError | None = None
     unexpected: BaseException | None = None
     value: Any = None
@@ -256,6 +260,7 @@ def execute(
         stderr_bytes=len(ctx.stderr),
         trap=kind if failure is not None else ("exit" if exit_code else None),
         module=module_name,
+        http=ctx.http.metrics() if http is not None else None,
     )
     if failure is not None:
         err = classify(failure, ctx, metrics, limits_desc=_limits_desc(limits))

@@ -3,7 +3,8 @@
 WASI preview1 functions are granted in groups. The *base* group (``wasi=True``) holds what cannot reach the host
 by itself: argv, exit, fd operations (the only fds are the captured stdio pipes and explicit preopens), and path
 operations (which resolve only inside a preopened directory). Clocks and randomness are separate grants because
-they leak timing and break determinism. Sockets are never linked.
+they leak timing and break determinism. Sockets are never linked: network access is ``http=HttpGrant(...)``,
+an allow-list of origins the host reaches on the guest's behalf through the ``lcw_http`` host functions.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from .http_grant import HttpGrant, HttpOrigin
+from .http_host import HTTP_MODULE, http_request, http_response
+
 __all__ = [
     "WASI_MODULE",
     "WASI_GROUPS",
@@ -21,6 +25,7 @@ __all__ = [
     "Preopen",
     "HostFunction",
     "Capabilities",
+    "HTTP_FUNCTIONS",
 ]
 
 WASI_MODULE = "wasi_snapshot_preview1"
@@ -105,6 +110,13 @@ class HostFunction:
             raise ValueError(f"HostFunction {self.module}.{self.name}: at most one result is supported")
 
 
+#: The network grant's host functions (``lcw_http.request`` / ``lcw_http.response``), linked with ``http=``.
+HTTP_FUNCTIONS: tuple[HostFunction, ...] = (
+    HostFunction(HTTP_MODULE, "request", ("i32", "i32"), ("i32",), http_request, memory=True),
+    HostFunction(HTTP_MODULE, "response", ("i32", "i32"), ("i32",), http_response, memory=True),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Capabilities:
     """What a call grants the guest. Everything is off unless named here.
@@ -122,6 +134,8 @@ class Capabilities:
         clocks: wall and monotonic clocks, and sleeping (``poll_oneoff``, cut off at the deadline).
         random: ``random_get`` (host CSPRNG).
         host_functions: Python functions the guest may import by name.
+        http: HTTP(S) requests to an allow-list of origins, made by the host (``HttpGrant``, or a list of
+            origins/URLs). Links ``lcw_http.request``/``response``; never a socket. See docs/security.md.
     """
 
     wasi: bool = False
@@ -135,12 +149,18 @@ class Capabilities:
     clocks: bool = False
     random: bool = False
     host_functions: tuple[HostFunction, ...] = ()
+    http: HttpGrant | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "env", dict(self.env))
         object.__setattr__(self, "inherit_env", tuple(self.inherit_env))
         object.__setattr__(self, "preopens", tuple(self.preopens))
-        object.__setattr__(self, "host_functions", tuple(self.host_functions))
+        # the http functions follow the grant: present with it, absent without (also after dataclasses.replace)
+        functions = tuple(hf for hf in self.host_functions if hf not in HTTP_FUNCTIONS)
+        if self.http is not None:
+            object.__setattr__(self, "http", _grant(self.http))
+            functions += HTTP_FUNCTIONS
+        object.__setattr__(self, "host_functions", functions)
         for key, value in self.env.items():
             if not isinstance(key, str) or not isinstance(value, str) or "=" in key or "\0" in key + value:
                 raise ValueError(f"Capabilities.env: invalid variable {key!r}={value!r}")
@@ -188,3 +208,9 @@ class Capabilities:
         WASI grants do not change the linker; they are checked against each module's imports.
         """
         return (not self.preopens, self.host_functions)
+
+
+def _grant(value: Any) -> HttpGrant:
+    if isinstance(value, (HttpGrant, HttpOrigin, str, list, tuple)):
+        return HttpGrant.of(value)
+    raise TypeError(f"Capabilities.http: expected an HttpGrant or a list of origins, got {type(value).__name__}")

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .http_client import HttpCallState
 
 __all__ = ["CallContext", "current", "activate", "swap"]
 
@@ -17,9 +21,10 @@ class CallContext:
     """Buffers, caps and the deadline of the call running on this thread."""
 
     __slots__ = (
-        "deadline", "host_error", "stderr", "stderr_allowed", "stderr_cap", "stdin", "stdin_allowed",
+        "deadline", "host_error", "http", "stderr", "stderr_allowed", "stderr_cap", "stdin", "stdin_allowed",
         "stdin_pos", "stdout", "stdout_allowed", "stdout_cap", "stop_reason",
     )  # fmt: skip
+    http: HttpCallState  # set only for calls with a network grant (see call.py); unset otherwise
 
     def __init__(
         self,

@@ -28,6 +28,7 @@ from .context import CallContext
 from .engine import WasmEngine
 from .guest_thread import guest_threads
 from .hostcall import GuestMemory, memory_span
+from .http_client import HttpCallState
 from .kept_linker import (
     FORWARDED,
     KeptContext,
@@ -193,6 +194,9 @@ class KeptInstance:
             stdin_allowed=False,
             deadline=time.monotonic() + timeout if timeout is not None else None,
         )
+        http = self._caps.http
+        if http is not None:
+            ctx.http = HttpCallState(http, deadline=ctx.deadline)
         fuel = limits.fuel if limits.fuel is not None else _UNLIMITED
         value: Any = None
         exit_code = 0
@@ -227,6 +231,7 @@ class KeptInstance:
             stderr_bytes=len(ctx.stderr),
             trap=kind if failure is not None else ("exit" if exit_code else None),
             module=self.name,
+            http=ctx.http.metrics() if http is not None else None,
         )
         if failure is not None:
             if ctx.stop_reason == "files":

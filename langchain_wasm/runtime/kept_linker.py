@@ -83,7 +83,7 @@ def check_imports(
             if need is None:
                 continue
             why = {
-                "network": "networking is never granted to guests",
+                "network": "networking is never granted to guests as sockets (HTTP: Capabilities(http=...))",
                 "unknown": "it is not a WASI preview1 function this host provides",
             }.get(need, f"it needs the '{need}' capability (Capabilities({need}=True))")
             raise WasmCapabilityError(

@@ -1,7 +1,8 @@
 """Optional monitoring: a pluggable sink that sees every call's metrics. Off unless a sink is installed.
 
 ``PrometheusSink`` (extra ``langchain-wasm[prometheus]``) exports calls, fuel, wall time and peak memory
-histograms, and traps by kind, all labelled by module.
+histograms, traps by kind, and, for calls with a network grant, HTTP requests by origin, refusals and bytes,
+all labelled by module.
 """
 
 from __future__ import annotations
@@ -84,6 +85,15 @@ class PrometheusSink:
             buckets=tuple(float(2**k) for k in range(16, 34, 2)),
             **kw,
         )
+        self.http_requests = prom.Counter(
+            "http_requests", "HTTP requests made for guests, by listed origin", ["module", "origin"], **kw
+        )
+        self.http_refused = prom.Counter(
+            "http_refused", "HTTP requests refused by the grant or a budget", ["module"], **kw
+        )
+        self.http_bytes = prom.Counter(
+            "http_bytes", "HTTP body bytes for guests, by direction (in/out)", ["module", "direction"], **kw
+        )
 
     def record(self, module: str, metrics: CallMetrics) -> None:
         outcome = "ok" if metrics.trap is None else ("exit" if metrics.trap == "exit" else "trap")
@@ -93,3 +103,11 @@ class PrometheusSink:
         self.fuel.labels(module).observe(metrics.fuel_used)
         self.wall.labels(module).observe(metrics.wall_s)
         self.memory.labels(module).observe(metrics.memory_peak_bytes)
+        net = metrics.http
+        if net is not None:
+            # origins are the grant's own (never a guest-chosen name), so label cardinality stays bounded
+            for origin, count in net.by_origin:
+                self.http_requests.labels(module, origin).inc(count)
+            self.http_refused.labels(module).inc(net.refused)
+            self.http_bytes.labels(module, "out").inc(net.bytes_out)
+            self.http_bytes.labels(module, "in").inc(net.bytes_in)

@@ -22,6 +22,7 @@ from .binary import read_layout
 from .call import CoreRunner, Invocation, execute
 from .capabilities import WASI_MODULE, Capabilities
 from .engine import WasmEngine, default_engine
+from .http_host import HTTP_MODULE
 from .limits import Limits
 from .live import LiveInstance
 from .metrics import observe
@@ -149,7 +150,7 @@ class WasmModule:
                 if need is None:
                     continue
                 if need == "network":
-                    why = "networking is never granted to guests"
+                    why = "networking is never granted to guests as sockets (HTTP: Capabilities(http=...))"
                 elif need == "unknown":
                     why = "it is not a WASI preview1 function this host provides"
                 else:
@@ -163,7 +164,11 @@ class WasmModule:
             if hf is None:
                 raise WasmCapabilityError(
                     f"module {self.name!r} imports {imp.kind} {imp.qualname}, which is not granted "
-                    "(no host function of that name in Capabilities.host_functions)",
+                    + (
+                        "(it needs a network grant: Capabilities(http=HttpGrant([...])))"
+                        if imp.module == HTTP_MODULE
+                        else "(no host function of that name in Capabilities.host_functions)"
+                    ),
                     module=imp.module,
                     name=imp.name,
                 )

@@ -5,7 +5,41 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["CallMetrics", "CallResult"]
+__all__ = ["CallMetrics", "CallResult", "HttpMetrics"]
+
+
+@dataclass(frozen=True, slots=True)
+class HttpMetrics:
+    """What one call did with its network grant (``Capabilities(http=...)``).
+
+    Attributes:
+        requests: requests sent (each redirect hop counts).
+        refused: requests the grant or a budget refused (never sent).
+        bytes_out: request body bytes sent.
+        bytes_in: response body bytes received.
+        wall_s: time spent in requests.
+        origins: the listed origins reached (``scheme://host:port``).
+        by_origin: ``(origin, requests)`` for each origin reached.
+    """
+
+    requests: int = 0
+    refused: int = 0
+    bytes_out: int = 0
+    bytes_in: int = 0
+    wall_s: float = 0.0
+    origins: tuple[str, ...] = ()
+    by_origin: tuple[tuple[str, int], ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "refused": self.refused,
+            "bytes_out": self.bytes_out,
+            "bytes_in": self.bytes_in,
+            "wall_s": self.wall_s,
+            "origins": list(self.origins),
+            "by_origin": dict(self.by_origin),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +55,7 @@ class CallMetrics:
         trap: the kind of stop if the call did not return normally (``"timeout"``, ``"fuel"``, ``"memory"``,
             ``"stdout"``, ``"stderr"``, ``"exit"``, a wasmtime trap code in lower case, ...), else ``None``.
         module: the module's name (used as a metrics label).
+        http: network use under an HTTP grant (``None`` for calls without one).
     """
 
     fuel_used: int = 0
@@ -30,9 +65,10 @@ class CallMetrics:
     stderr_bytes: int = 0
     trap: str | None = None
     module: str = ""
+    http: HttpMetrics | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "fuel_used": self.fuel_used,
             "wall_s": self.wall_s,
             "memory_peak_bytes": self.memory_peak_bytes,
@@ -41,6 +77,9 @@ class CallMetrics:
             "trap": self.trap,
             "module": self.module,
         }
+        if self.http is not None:
+            out["http"] = self.http.as_dict()
+        return out
 
 
 @dataclass(frozen=True, slots=True)
