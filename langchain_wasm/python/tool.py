@@ -127,7 +127,8 @@ class WasmPythonTool(BaseTool):
     def _store(self, config: RunnableConfig | None) -> SessionStore | None:
         if self.session_store is not None:
             return self.session_store  # type: ignore[no-any-return]
-        store = ((config or {}).get("configurable") or {}).get("__pregel_store")
+        conf = (config or {}).get("configurable") or {}
+        store = conf.get("__pregel_store") or getattr(conf.get("__pregel_runtime"), "store", None)
         if store is None:
             from langgraph.config import get_store
 
