@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from pathlib import Path
+
 import pytest
 
 pytest.importorskip(
@@ -15,3 +19,20 @@ def runtime():
     from langchain_wasm.python import load_runtime
 
     return load_runtime()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL server of our own (Debian's binaries), for the whole session; stopped by PID at the end."""
+    from tests.serve.servers import Postgres, postgres_bin
+
+    if postgres_bin() is None:
+        pytest.skip("PostgreSQL is not installed: apt-get install -y postgresql")
+    root = Path(tempfile.mkdtemp(prefix="lcw-pg-"))  # not under pytest's root-only tmp: the server runs as postgres
+    pg = Postgres(root)
+    try:
+        pg.start()
+        yield pg
+    finally:
+        pg.stop()
+        shutil.rmtree(root, ignore_errors=True)
