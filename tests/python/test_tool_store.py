@@ -191,3 +191,11 @@ def test_a_rebuilt_wasm_agent_continues_the_session_through_its_store(tools):
     assert out["step_results"]["b"]["content"] == "42"
     assert out["final_answer"] == "42"
     assert SessionStore(store).record("plan:python").digest is not None
+
+
+def test_session_store_false_keeps_sessions_in_process_only(tools):
+    store = InMemoryStore()
+    tool = tools(session_store=False)
+    assert _call(tool, "q = 7", store=store).status == "success"
+    assert _call(tool, "q", store=store).content == "7"
+    assert list(store.search(("langchain_wasm",), limit=10)) == []
