@@ -105,9 +105,13 @@ def test_workers_take_turns_and_survive_a_kill_mid_plan(postgres, tmp_path, runt
         w1, w2, w3 = (Worker(postgres.dsn, recording, marks) for _ in range(3))
         workers += [w1, w2, w3]
         # Turns alternate between processes: each finds the other's session in the store.
-        assert w1.turn("t1", "one")["final_answer"] == "turn1 1"
+        first = w1.turn("t1", "one")
+        print(f"first turn (cold worker): {first['seconds']:.2f} s")
+        assert first["final_answer"] == "turn1 1"
         assert w2.turn("t2", "one")["final_answer"] == "turn1 1"
-        assert w2.turn("t1", "two")["final_answer"] == "turn2 2"  # w2 never ran t1 before
+        moved = w2.turn("t1", "two")  # w2 never ran t1 before
+        print(f"turn on a thread another worker ran: {moved['seconds']:.2f} s")
+        assert moved["final_answer"] == "turn2 2"
         assert w1.turn("t2", "two")["final_answer"] == "turn2 2"  # w1's own t2 session is stale: restored
         # w3 starts turn three of t1 and is killed inside the slow step, after p1 finished.
         w3.send(thread="t1", text="three", resume=False)
@@ -116,6 +120,7 @@ def test_workers_take_turns_and_survive_a_kill_mid_plan(postgres, tmp_path, runt
         assert w3.proc.wait(30) == -signal.SIGKILL
         # w1 resumes the thread from its last checkpoint: p1 is not run again, s and p2 run once.
         out = w1.turn("t1")
+        print(f"resumed turn after the kill: {out['seconds']:.2f} s")
         assert out["final_answer"] == 'turn3 ["a", "b", "p1", "p2"]', out
         assert {k: v["status"] for k, v in out["steps"].items()} == {"p1": "success", "s": "success", "p2": "success"}
         trace = marks.read_text().split("\n")
