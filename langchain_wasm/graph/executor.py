@@ -209,7 +209,8 @@ def _tool_config(config: RunnableConfig | None) -> RunnableConfig | None:
         for k, v in (config.get("configurable") or {}).items()
         if not k.startswith("__") and not k.startswith("checkpoint_")
     }
-    store = (config.get("configurable") or {}).get("__pregel_store")
+    conf = config.get("configurable") or {}
+    store = getattr(conf.get("__pregel_runtime"), "store", None) or conf.get("__pregel_store")
     if store is not None:  # the run's store: stateful tools keep what must outlive the process there
         user["__pregel_store"] = store
     return {"configurable": user, "callbacks": config.get("callbacks")}

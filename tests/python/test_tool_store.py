@@ -165,3 +165,37 @@ def test_a_new_process_continues_the_session_from_a_sqlite_store(tmp_path, runti
 
     assert run("import numpy as np\nx = np.arange(5)\nx.sum()") == "10"
     assert run("int((x * 2).sum())") == "20"
+
+
+def test_a_rebuilt_wasm_agent_continues_the_session_through_its_store(tools):
+    import json
+
+    from langchain_wasm.chat_models.recorded import RecordedPlanner
+    from langchain_wasm.graph import create_wasm_agent
+
+    plans = [
+        {"reasoning": "r", "steps": [{"id": "a", "tool": "python", "args": {"code": "total = 40"}}]},
+        {"reasoning": "r", "steps": [], "final_answer": "stored"},
+        {"reasoning": "r", "steps": [{"id": "b", "tool": "python", "args": {"code": "total + 2"}}]},
+        {"reasoning": "r", "steps": [], "final_answer": "${b}"},
+    ]
+    store, saver = InMemoryStore(), InMemorySaver()
+    config = {"configurable": {"thread_id": "plan"}}
+
+    def agent():
+        model = RecordedPlanner(responses=[json.dumps(p) for p in plans])
+        return create_wasm_agent(model, [tools()], checkpointer=saver, store=store, approve=None)
+
+    assert agent().invoke({"messages": [("user", "one")]}, config)["final_answer"] == "stored"
+    out = agent().invoke({"messages": [("user", "two")]}, config)  # a new graph and a new tool instance
+    assert out["step_results"]["b"]["content"] == "42"
+    assert out["final_answer"] == "42"
+    assert SessionStore(store).record("plan:python").digest is not None
+
+
+def test_session_store_false_keeps_sessions_in_process_only(tools):
+    store = InMemoryStore()
+    tool = tools(session_store=False)
+    assert _call(tool, "q = 7", store=store).status == "success"
+    assert _call(tool, "q", store=store).content == "7"
+    assert list(store.search(("langchain_wasm",), limit=10)) == []
