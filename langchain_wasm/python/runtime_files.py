@@ -37,7 +37,7 @@ from langchain_wasm.runtime.cache import default_cache_dir
 from langchain_wasm.runtime.engine import WasmEngine
 from langchain_wasm.runtime.file_cache import compile_file, file_sha256, is_cached
 
-__all__ = ["PythonRuntime", "load_runtime", "python_engine", "PYTHON_WASM_STACK"]
+__all__ = ["PythonRuntime", "load_runtime", "python_data_dir", "python_engine", "PYTHON_WASM_STACK"]
 
 #: wasm stack of the Python engine: enough for CPython to raise RecursionError before the host traps.
 PYTHON_WASM_STACK = 4 * 1024 * 1024
@@ -138,10 +138,15 @@ def _manifest(arts: _Files) -> tuple[str, tuple[tuple[str, str], ...]]:
     return version, tuple(packages)
 
 
-def _data_root(engine: WasmEngine) -> Path:
+def python_data_dir(cache_dir: Path | None = None) -> Path:
+    """Where the runtime's unpacked files live: ``$LANGCHAIN_WASM_PYTHON_DIR``, else the compile cache's
+    directory with ``-python`` appended (``~/.cache/langchain-wasm-python``)."""
     explicit = os.environ.get("LANGCHAIN_WASM_PYTHON_DIR")
-    base = engine.cache_dir or default_cache_dir()
-    root = Path(explicit) if explicit else Path(str(base) + "-python")
+    return Path(explicit) if explicit else Path(str(cache_dir or default_cache_dir()) + "-python")
+
+
+def _data_root(engine: WasmEngine) -> Path:
+    root = python_data_dir(engine.cache_dir)
     try:
         root.mkdir(mode=0o700, parents=True, exist_ok=True)
         info = root.stat()

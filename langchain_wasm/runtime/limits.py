@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 __all__ = ["Limits", "MIB"]
 
@@ -38,6 +39,8 @@ class Limits:
     memories: int = 8
     stdout_bytes: int = 1 * MIB
     stderr_bytes: int = 256 * 1024
+    _explicit: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
+    """The fields given to the constructor (the others took their defaults); see ``over``."""
 
     def __post_init__(self) -> None:
         if self.timeout_s is not None and not self.timeout_s > 0:
@@ -59,3 +62,31 @@ class Limits:
         values: dict[str, object] = {"timeout_s": None, "fuel": None}
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def explicit(self) -> frozenset[str]:
+        """Names of the fields given to the constructor (not left at the class defaults)."""
+        return self._explicit
+
+    def over(self, defaults: Limits) -> Limits:
+        """These limits with every field the caller did not set taken from ``defaults``.
+
+        ``WasmPythonSandbox(limits=Limits(timeout_s=3))`` keeps the sandbox's own memory cap and fuel (none)
+        instead of the tool defaults a bare ``Limits()`` carries.
+        """
+        if self._explicit >= _FIELDS:
+            return self
+        return replace(defaults, **{name: getattr(self, name) for name in self._explicit})
+
+
+_FIELDS = frozenset(f.name for f in fields(Limits) if f.init)
+_generated_init = Limits.__init__
+
+
+def _init(self: Limits, *args: Any, **kwargs: Any) -> None:
+    _generated_init(self, *args, **kwargs)
+    given = [f.name for f in fields(Limits) if f.init][: len(args)]
+    object.__setattr__(self, "_explicit", frozenset(given) | frozenset(kwargs))
+
+
+Limits.__init__ = _init  # type: ignore[method-assign]
