@@ -38,6 +38,7 @@ _LAZY = {
     "PythonSession": "langchain_wasm.python",
     "PythonResult": "langchain_wasm.python",
     "WasmPythonTool": "langchain_wasm.python.tool",
+    "ScriptedChatModel": "langchain_wasm.chat_models",
 }
 
 
@@ -52,6 +53,7 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
+    from langchain_wasm.chat_models import ScriptedChatModel
     from langchain_wasm.graph import Plan, PlanStep, WasmAgentState, WasmNode, create_wasm_agent
     from langchain_wasm.python import PythonResult, PythonSession, WasmPythonSandbox
     from langchain_wasm.python.tool import WasmPythonTool
@@ -87,4 +89,5 @@ __all__ = [
     "MetricsSink",
     "PrometheusSink",
     "set_metrics_sink",
+    "ScriptedChatModel",
 ]

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from langchain_wasm.cli import main
 from tests.guests.conftest import GUESTS
 

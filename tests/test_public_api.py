@@ -35,6 +35,7 @@ EXPECTED = [
     "MetricsSink",
     "PrometheusSink",
     "set_metrics_sink",
+    "ScriptedChatModel",
 ]
 
 EXPECTED_ERRORS = [
