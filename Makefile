@@ -15,6 +15,8 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --progress-bar on -e '.[test,lint,prometheus,docs,python]'
+	# langgraph-codeact pins langgraph<0.4 but works with 1.x: without its deps (docs/python.md, CodeAct)
+	$(PY) -m pip install --quiet --no-deps 'langgraph-codeact==0.1.3'
 	touch $(STAMP)
 	@echo "Installed into $(VENV)."
 
