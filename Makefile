@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: help demo test lint format bench docs fuzz soak security-report clean test-wheel cache-clear
+.PHONY: help demo test lint format bench docs fuzz soak security-report clean test-wheel cache-clear notebooks
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -39,6 +39,10 @@ test-wheel: $(STAMP)  ## build the wheel, install it in a clean venv, run the de
 	$(WHEEL_VENV)/bin/pip install --quiet dist/langchain_wasm-*.whl
 	cd $(WHEEL_VENV) && bin/python -m langchain_wasm.demo > demo.log && tail -3 demo.log
 	cd $(WHEEL_VENV) && bin/python $(CURDIR)/.ci/wheel_smoke.py
+
+notebooks: $(STAMP)  ## regenerate notebooks/ from notebooks/_generate.py and save their executed outputs
+	$(PY) notebooks/_generate.py
+	cd notebooks && ../$(PY) -m pytest --nbmake --overwrite -p no:cacheprovider -q .
 
 lint: $(STAMP)  ## ruff + mypy (strict)
 	$(PY) -m ruff check langchain_wasm tests bench

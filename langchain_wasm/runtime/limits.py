@@ -12,7 +12,8 @@ MIB = 1024 * 1024
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """What one call may consume. Defaults follow the article's advice for tools: 100 ms and 256 MiB.
+    """What one call may consume. Defaults follow the advice for tools of Ma Haokun's article "WebAssembly
+    sandboxing for AI agents" (in Chinese, January 2026), which this project implements: 100 ms and 256 MiB.
 
     Attributes:
         timeout_s: wall-clock deadline for the whole call (instantiation included), enforced by epoch
