@@ -80,14 +80,15 @@ class Limits:
         return replace(defaults, **{name: getattr(self, name) for name in self._explicit})
 
 
-_FIELDS = frozenset(f.name for f in fields(Limits) if f.init)
+_NAMES = tuple(f.name for f in fields(Limits) if f.init)
+_FIELDS = frozenset(_NAMES)
 _generated_init = Limits.__init__
 
 
 def _init(self: Limits, *args: Any, **kwargs: Any) -> None:
     _generated_init(self, *args, **kwargs)
-    given = [f.name for f in fields(Limits) if f.init][: len(args)]
-    object.__setattr__(self, "_explicit", frozenset(given) | frozenset(kwargs))
+    given = frozenset(kwargs) if not args else frozenset(_NAMES[: len(args)]) | frozenset(kwargs)
+    object.__setattr__(self, "_explicit", given)
 
 
 Limits.__init__ = _init  # type: ignore[method-assign]
