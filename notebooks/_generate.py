@@ -155,8 +155,8 @@ def main() -> None:
     """md:# 3. The sandboxed Python interpreter
 
 **Needs:** the `python` extra (`pip install 'langchain-wasm[python]'`; `make test` installs it). Offline. The first
-use compiles the 95 MB CPython-on-WASI runtime once (about a minute or two) and caches it on disk; afterwards a
-one-shot run takes milliseconds.""",
+use compiles the 105 MB CPython-on-WASI runtime once (measured: ~2.5 min of one core, 2.8 GB of memory) and
+caches it on disk; afterwards a one-shot run takes milliseconds.""",
     """
 from IPython.display import Image
 from langchain_wasm import Limits, WasmPythonSandbox

@@ -104,7 +104,7 @@ def run(ns: argparse.Namespace) -> int:
     code, files, limits = _code(ns), _inputs(ns), _limits(ns)
     if not runtime_is_compiled():
         print(
-            "langchain-wasm: compiling the Python runtime once (~2.5 min, ~2.7 GB of memory; later runs start in ms)",
+            "langchain-wasm: compiling the Python runtime once (~2.5 min, 2.8 GB of memory; later runs start in ms)",
             file=sys.stderr,
         )
     sandbox = WasmPythonSandbox(limits=limits)

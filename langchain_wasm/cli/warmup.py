@@ -48,7 +48,7 @@ def run(ns: argparse.Namespace) -> int:
     if ns.python:
         from langchain_wasm.python import WasmPythonSandbox
 
-        print("[python] compiling CPython-on-WASI once (~2.5 min and ~2.7 GB the first time)...", file=sys.stderr)
+        print("[python] compiling CPython-on-WASI once (~2.5 min and 2.8 GB the first time)...", file=sys.stderr)
         timings = WasmPythonSandbox().warm_up()
         print(f"[python] ready: {json.dumps(timings)}", file=sys.stderr)
     failed = 0

