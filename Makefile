@@ -34,7 +34,7 @@ WHEEL_VENV := $(CURDIR)/.venv-wheel
 
 test-wheel: $(STAMP)  ## build the wheel, install it in a clean venv, run the demo and a smoke test from there
 	rm -rf dist $(WHEEL_VENV)
-	$(PY) -m pip wheel --no-deps --quiet --wheel-dir dist .
+	$(PY) -m pip wheel --no-deps --no-build-isolation --quiet --wheel-dir dist .
 	$(PYTHON) -m venv $(WHEEL_VENV)
 	$(WHEEL_VENV)/bin/pip install --quiet dist/langchain_wasm-*.whl
 	cd $(WHEEL_VENV) && bin/python -m langchain_wasm.demo > demo.log && tail -3 demo.log
