@@ -35,6 +35,9 @@ def main() -> int:
     ):
         done = subprocess.run(cli + argv, capture_output=True, text=True, timeout=300, check=False)
         assert done.returncode == want, f"{argv}: exit {done.returncode}\n{done.stdout}\n{done.stderr}"
+        if argv == ["warmup"]:
+            compiled = done.stderr.count("  ok")
+            assert compiled >= len(expected), f"warmup compiled {compiled} guests:\n{done.stderr}"
     info = json.loads(done.stdout)
     assert info["guest"] == "weather", info
     print(f"wheel smoke test ok: {len(tools)} tools from {guests}")

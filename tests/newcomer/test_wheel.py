@@ -58,7 +58,11 @@ def test_an_installed_package_finds_its_guests_from_anywhere(wheel, tmp_path):
         "from langchain_wasm.tools.toolkit import default_guest_dir\n"
         "from langchain_wasm.cli import main\n"
         "tools = WasmToolkit.from_directory().get_tools()\n"
-        "code = main(['warmup'])\n"
+        "import contextlib, io\n"
+        "err = io.StringIO()\n"
+        "with contextlib.redirect_stderr(err):\n"
+        "    code = main(['warmup'])\n"
+        "assert err.getvalue().count('  ok') >= 7, err.getvalue()\n"
         "print(json.dumps({'package': langchain_wasm.__file__, 'guests': str(default_guest_dir()),\n"
         "                  'tools': sorted(t.name for t in tools), 'warmup': code}))\n"
     )
