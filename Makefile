@@ -10,12 +10,12 @@ help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 # pip shows each package and a progress bar, so a first `make demo` (about a minute of downloads) is not silent.
+# langgraph-codeact pins langgraph<0.4 but works with 1.x, so it goes in without its deps (docs/python.md, CodeAct).
 $(STAMP): pyproject.toml
 	@echo "Creating $(VENV) and installing langchain-wasm with its extras from PyPI (about a minute the first time)..."
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --progress-bar on -e '.[test,lint,prometheus,docs,python]'
-	# langgraph-codeact pins langgraph<0.4 but works with 1.x: without its deps (docs/python.md, CodeAct)
 	$(PY) -m pip install --quiet --no-deps 'langgraph-codeact==0.1.3'
 	touch $(STAMP)
 	@echo "Installed into $(VENV)."
