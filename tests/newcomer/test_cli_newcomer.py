@@ -169,13 +169,23 @@ def test_a_pause_without_db_says_the_state_ends_with_the_process(capsys):
 
 
 def test_resumed_thread_shows_its_own_question(capsys, tmp_path):
-    from langchain_wasm.chat_models.recorded import DEMO_QUESTION
+    import sqlite3
 
-    db = str(tmp_path / "q.sqlite")
-    assert main(["agent", "--db", db, "--thread", "q", "--approve", "ask"]) == 5
-    capsys.readouterr()
-    assert main(["agent", "--db", db, "--thread", "q", "--approve", "ask", "--resume", "approve"]) == 5
-    assert f"Question: {DEMO_QUESTION}" in capsys.readouterr().out
+    from langchain_core.messages import HumanMessage
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    from langchain_wasm import WasmToolkit, create_wasm_agent
+    from langchain_wasm.chat_models import demo_planner
+
+    db = tmp_path / "q.sqlite"
+    saver = SqliteSaver(sqlite3.connect(str(db), check_same_thread=False))
+    app = create_wasm_agent(demo_planner(), WasmToolkit.from_directory(), checkpointer=saver, approve=lambda s, t: True)
+    config = {"configurable": {"thread_id": "q"}}
+    app.invoke({"messages": [HumanMessage("Is it warmer in Cairo than in Reykjavik?")]}, config)
+    assert app.get_state(config).next  # paused for the approval
+    assert main(["agent", "--db", str(db), "--thread", "q", "--approve", "ask", "--resume", "approve"]) == 5
+    out = capsys.readouterr().out
+    assert "Question: Is it warmer in Cairo than in Reykjavik?" in out  # the thread's, not the demo's
 
 
 def _interrupt(argv: list[str]) -> tuple[int, str, float]:
