@@ -4,26 +4,45 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: help demo test lint format bench docs fuzz soak security-report clean toolchain
+.PHONY: help demo test lint format bench docs fuzz soak security-report clean toolchain test-wheel cache-clear notebooks
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
+# pip shows each package and a progress bar, so a first `make demo` (about a minute of downloads) is not silent.
+# langgraph-codeact pins langgraph<0.4 but works with 1.x, so it goes in without its deps (docs/python.md, CodeAct).
 $(STAMP): pyproject.toml
+	@echo "Creating $(VENV) and installing langchain-wasm with its extras from PyPI (about a minute the first time)..."
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,lint,prometheus,docs,python]'
+	$(PY) -m pip install --progress-bar on -e '.[test,lint,prometheus,docs,python]'
+	$(PY) -m pip install --quiet --no-deps 'langgraph-codeact==0.1.3'
 	touch $(STAMP)
+	@echo "Installed into $(VENV)."
 
 demo: $(STAMP)  ## run the sandbox host demo (guests at work, then guests attacking the host)
 	$(PY) -m langchain_wasm.demo
 
-# Tests and notebooks share one project-local compile cache, so the Python runtime compiles once per checkout.
-TEST_CACHE := $(CURDIR)/$(VENV)/lcw-test-cache
-
+# Tests, notebooks and your own use share one compile cache (`langchain-wasm cache` shows it; $$LANGCHAIN_WASM_CACHE_DIR
+# moves it), so the Python runtime compiles once per machine.
 test: $(STAMP)  ## run the test suite, then execute every notebook
-	LANGCHAIN_WASM_CACHE_DIR=$(TEST_CACHE) $(PY) -m pytest
-	cd notebooks && LANGCHAIN_WASM_CACHE_DIR=$(TEST_CACHE) ../$(PY) -m pytest --nbmake -p no:cacheprovider -q .
+	$(PY) -m pytest
+	cd notebooks && ../$(PY) -m pytest --nbmake -p no:cacheprovider -q .
+
+# A clean venv with the built wheel (not the source tree), used from outside the checkout.
+WHEEL_VENV := $(CURDIR)/.venv-wheel
+
+test-wheel: $(STAMP)  ## build the wheel, install it in a clean venv, run the demo and a smoke test from there
+	rm -rf dist $(WHEEL_VENV)
+	$(PY) -m pip wheel --no-deps --no-build-isolation --quiet --wheel-dir dist .
+	$(PYTHON) -m venv $(WHEEL_VENV)
+	$(WHEEL_VENV)/bin/pip install --quiet dist/langchain_wasm-*.whl
+	cd $(WHEEL_VENV) && bin/python -m langchain_wasm.demo > demo.log && tail -3 demo.log
+	cd $(WHEEL_VENV) && bin/python $(CURDIR)/.ci/wheel_smoke.py
+
+notebooks: $(STAMP)  ## regenerate notebooks/ from notebooks/_generate.py and save their executed outputs
+	$(PY) notebooks/_generate.py
+	cd notebooks && ../$(PY) -m pytest --nbmake --overwrite -p no:cacheprovider -q .
 
 lint: $(STAMP)  ## ruff + mypy (strict)
 	$(PY) -m ruff check langchain_wasm tests bench
@@ -58,7 +77,12 @@ security-report: $(STAMP)  ## rerun the reliability suite at full size and regen
 
 toolchain: $(STAMP)  ## install the in-Wasm C/C++ compiler (npm pack of the pinned @yowasp/clang, integrity-checked), precompile it
 	$(VENV)/bin/langchain-wasm toolchain install clang
-	LANGCHAIN_WASM_CACHE_DIR=$(TEST_CACHE) $(VENV)/bin/langchain-wasm toolchain warmup clang
+	$(VENV)/bin/langchain-wasm toolchain warmup clang
 
-clean:  ## remove the venv and caches
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+cache-clear:  ## delete the compile cache and the Python runtime's files (~/.cache/langchain-wasm*)
+	@if [ -x $(PY) ]; then $(PY) -m langchain_wasm.cli cache clear; else \
+		c="$${LANGCHAIN_WASM_CACHE_DIR:-$${XDG_CACHE_HOME:-$$HOME/.cache}/langchain-wasm}"; \
+		rm -f "$$c"/*.cwasm "$$c"/*.json; rm -rf "$${LANGCHAIN_WASM_PYTHON_DIR:-$$c-python}"; echo "cleared $$c*"; fi
+
+clean: cache-clear  ## remove the venvs, build outputs and caches (the compile cache included)
+	rm -rf $(VENV) $(WHEEL_VENV) dist .pytest_cache .mypy_cache .ruff_cache

@@ -43,6 +43,7 @@ _LAZY = {
     "WasmPythonTool": "langchain_wasm.python.tool",
     "WasmCompiler": "langchain_wasm.compiler",
     "WasmCompilerTool": "langchain_wasm.compiler.tool",
+    "ScriptedChatModel": "langchain_wasm.chat_models",
 }
 
 
@@ -57,6 +58,7 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
+    from langchain_wasm.chat_models import ScriptedChatModel
     from langchain_wasm.compiler import WasmCompiler
     from langchain_wasm.compiler.tool import WasmCompilerTool
     from langchain_wasm.graph import Plan, PlanStep, WasmAgentState, WasmNode, create_wasm_agent
@@ -99,4 +101,5 @@ __all__ = [
     "HttpGrant",
     "HttpOrigin",
     "HttpMetrics",
+    "ScriptedChatModel",
 ]

@@ -14,9 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from langchain_wasm.errors import LangChainWasmError
+from langchain_wasm.guest.paths import default_guest_dir
 from langchain_wasm.runtime import CallResult, Capabilities, Limits, Preopen, WasmModule
 
-GUESTS = Path(__file__).resolve().parents[1] / "guests" / "wat"
+GUESTS = default_guest_dir() / "wat"
 
 
 def _guest(name: str) -> WasmModule:

@@ -52,14 +52,16 @@ class WasmCapabilityError(LangChainWasmError):
     """The module imports something the granted capabilities do not provide.
 
     Attributes:
-        module: import module name (e.g. ``wasi_snapshot_preview1``).
-        name: import field name (e.g. ``random_get``).
+        module: import module name of the first refused import (e.g. ``wasi_snapshot_preview1``).
+        name: its field name (e.g. ``random_get``).
+        needs: the capability grants that would satisfy the refused WASI imports (``("clocks", "random")``).
     """
 
-    def __init__(self, message: str, *, module: str = "", name: str = "") -> None:
+    def __init__(self, message: str, *, module: str = "", name: str = "", needs: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.module = module
         self.name = name
+        self.needs = needs
 
 
 class WasmCallError(LangChainWasmError):

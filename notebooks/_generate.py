@@ -1,13 +1,31 @@
-"""Writes the notebooks in this directory (outputs stripped). Edit here, then: python notebooks/_generate.py"""
-import nbformat as nbf
+"""Writes the notebooks in this directory. Edit here, then `make notebooks` (this script, then every notebook
+executed with its outputs saved, so a reader sees the results without running anything)."""
+import re
+import textwrap
 from pathlib import Path
 
+import nbformat as nbf
+
 OUT = Path(__file__).resolve().parent
+
+
+def _markdown(text):
+    # The cells below are indented like the code around them; markdown indented by 4 spaces is a code block.
+    first, _, rest = text.partition("\n")
+    return "\n".join([first, *(re.sub(r"^ {4}", "", line) for line in rest.split("\n"))]).strip()
+
+
+def _code(text):
+    return textwrap.dedent(text).strip("\n")
+
 
 def nb(name, cells):
     book = nbf.v4.new_notebook()
     book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    book.cells = [nbf.v4.new_markdown_cell(c[3:]) if c.startswith("md:") else nbf.v4.new_code_cell(c.strip("\n")) for c in cells]
+    book.cells = [
+        nbf.v4.new_markdown_cell(_markdown(c[3:])) if c.startswith("md:") else nbf.v4.new_code_cell(_code(c))
+        for c in cells
+    ]
     nbf.write(book, OUT / name)
 
 
@@ -137,8 +155,8 @@ def main() -> None:
     """md:# 3. The sandboxed Python interpreter
 
 **Needs:** the `python` extra (`pip install 'langchain-wasm[python]'`; `make test` installs it). Offline. The first
-use compiles the 95 MB CPython-on-WASI runtime once (about a minute or two) and caches it on disk; afterwards a
-one-shot run takes milliseconds.""",
+use compiles the 105 MB CPython-on-WASI runtime once (measured: ~2.5 min of one core, 2.8 GB of memory) and
+caches it on disk; afterwards a one-shot run takes milliseconds.""",
     """
 from IPython.display import Image
 from langchain_wasm import Limits, WasmPythonSandbox
@@ -253,7 +271,8 @@ len(blob) // 1024, restored.run("x, list(df.columns)").result
     nb("05_security.ipynb", [
     """md:# 5. The security model, live
 
-    **Needs:** the package; offline. Each attack from the source article is tried by a real guest from
+    **Needs:** the package; offline. Each attack from the article this project follows (Ma Haokun, "WebAssembly
+    sandboxing for AI agents", in Chinese, January 2026) is tried by a real guest from
     `guests/hostile/`, under the limits in its manifest, and stopped. The last column is what an agent's model
     would read.""",
     """
@@ -292,10 +311,11 @@ len(blob) // 1024, restored.run("x, list(df.columns)").result
     nb("06_performance.ipynb", [
     """md:# 6. Performance, measured on your machine
 
-    **Needs:** `matplotlib` (and `gcc` for the native baseline). Figures are ratios against baselines measured in the
-    same run; the full benchmarks are `make bench`.""",
+    **Needs:** the package and `matplotlib` (both installed by `make test`); no compiler. Figures are ratios
+    against baselines measured in the same run (raw wasmtime-py, pure Python); the full benchmarks, including
+    native code, are `make bench`.""",
     """
-    import ctypes, os, random, statistics, subprocess, tempfile, time
+    import os, random, statistics, tempfile, time
     import wasmtime
     from langchain_wasm import WasmModule
     from langchain_wasm.guest.guest import Guest

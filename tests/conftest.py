@@ -1,14 +1,14 @@
-"""Shared test setup: a private compile cache so tests never touch the user's cache."""
+"""Shared test setup.
+
+The tests use the same compile cache as everything else (``$LANGCHAIN_WASM_CACHE_DIR``, else
+``~/.cache/langchain-wasm``; ``langchain-wasm cache`` shows it), so the Python runtime is compiled once per
+machine, not once for the tests and again for the user. Entries are content-keyed and verified before use, so
+sharing is safe; tests of the cache itself use their own directories (the ``engine`` fixture).
+"""
 
 from __future__ import annotations
 
-import os
-import tempfile
-
 import pytest
-
-# Must happen before langchain_wasm creates its default engine.
-os.environ.setdefault("LANGCHAIN_WASM_CACHE_DIR", tempfile.mkdtemp(prefix="lcw-test-cache-"))
 
 
 @pytest.fixture

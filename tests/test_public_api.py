@@ -40,6 +40,7 @@ EXPECTED = [
     "HttpGrant",
     "HttpOrigin",
     "HttpMetrics",
+    "ScriptedChatModel",
 ]
 
 EXPECTED_ERRORS = [

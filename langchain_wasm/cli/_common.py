@@ -4,12 +4,65 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from langchain_wasm.runtime import Capabilities, HttpGrant, Limits, Preopen, WasmModule
 
-__all__ = ["MIB", "caps_from_flags", "limits_from_flags", "load_target", "number", "print_result", "sandbox_flags"]
+__all__ = [
+    "MIB",
+    "UsageError",
+    "caps_from_flags",
+    "interruptible",
+    "limits_from_flags",
+    "load_target",
+    "number",
+    "print_result",
+    "sandbox_flags",
+]
+
+T = TypeVar("T")
+
+
+class UsageError(Exception):
+    """A mistake in the command line or its inputs: printed as one line (JSON with ``--json``), exit ``code``."""
+
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def interruptible(fn: Callable[[], T]) -> T:
+    """Run ``fn`` (a guest call) on a worker thread so Ctrl-C is seen at once even while wasm runs.
+
+    Python delivers SIGINT only between bytecodes of the main thread, which a running guest never reaches.
+    On Ctrl-C the process says so on stderr and exits 130 right away; exiting is what stops the guest.
+    """
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:
+            box["error"] = exc
+
+    worker = threading.Thread(target=work, name="langchain-wasm-guest", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.05)
+    except KeyboardInterrupt:
+        print("langchain-wasm: interrupted (Ctrl-C); the guest was stopped", file=sys.stderr, flush=True)
+        sys.stdout.flush()
+        os._exit(130)
+    if "error" in box:
+        raise box["error"]
+    return box["value"]  # type: ignore[no-any-return]
+
 
 MIB = 1024 * 1024
 
@@ -30,9 +83,18 @@ def caps_from_flags(ns: argparse.Namespace, *, command: bool) -> Capabilities:
     for spec in ns.dir or []:
         parts = spec.split(":")
         if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] not in ("ro", "rw")):
-            raise SystemExit(f"langchain-wasm: --dir wants HOST:GUEST[:ro|rw], got {spec!r}")
+            raise UsageError(f"--dir wants HOST:GUEST[:ro|rw], got {spec!r}")
         preopens.append(Preopen(parts[0], parts[1], writable=len(parts) == 3 and parts[2] == "rw"))
-    env = dict(item.split("=", 1) for item in ns.env or [] if "=" in item)
+    env: dict[str, str] = {}
+    for item in ns.env or []:
+        key, eq, value = item.partition("=")
+        if not key:
+            raise UsageError(f"--env wants NAME=VALUE (or NAME to pass the host's value), got {item!r}")
+        if not eq:
+            if key not in os.environ:
+                raise UsageError(f"--env {key}: the host has no variable {key!r}; give a value with {key}=VALUE")
+            value = os.environ[key]
+        env[key] = value
     http = HttpGrant.of(list(ns.allow_http)) if getattr(ns, "allow_http", None) else None
     return Capabilities(
         wasi=command or ns.wasi, clocks=ns.clocks, random=ns.random, env=env, preopens=tuple(preopens), http=http
@@ -47,7 +109,9 @@ def sandbox_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--wasi", action="store_true", help="link the WASI base (implied by `run`)")
     g.add_argument("--clocks", action="store_true", help="grant clocks and sleeping")
     g.add_argument("--random", action="store_true", help="grant random_get")
-    g.add_argument("--env", action="append", metavar="K=V", help="an environment variable the guest sees")
+    g.add_argument(
+        "--env", action="append", metavar="K=V", help="an environment variable the guest sees (K alone: the host's)"
+    )
     g.add_argument("--dir", action="append", metavar="HOST:GUEST[:rw]", help="preopen a directory (read-only)")
     g.add_argument(
         "--allow-http", action="append", metavar="URL", help="grant HTTP(S) to this origin (lcw_http; repeatable)"
@@ -55,7 +119,10 @@ def sandbox_flags(p: argparse.ArgumentParser) -> None:
 
 
 def load_target(path: str) -> Any:
+    """A guest directory (or its manifest.toml), a component, or a core module (.wasm or .wat)."""
     p = Path(path)
+    if not p.exists():
+        raise UsageError(f"no such file or directory: {path}", code=4)
     if p.is_dir() or p.name == "manifest.toml":
         from langchain_wasm.guest.guest import Guest
 
@@ -74,11 +141,12 @@ def number(text: str) -> int | float:
         try:
             return float(text)
         except ValueError:
-            raise SystemExit(f"langchain-wasm: {text!r} is not a number") from None
+            raise UsageError(f"{text!r} is not a number") from None
 
 
 def print_result(value: Any, as_json: bool) -> None:
+    """Plain values as they are, anything structured as indented JSON."""
     if as_json or not isinstance(value, str | int | float):
-        print(json.dumps(value, indent=None if not as_json else 2, default=str, ensure_ascii=False))
+        print(json.dumps(value, indent=2, default=str, ensure_ascii=False))
     else:
         print(value)

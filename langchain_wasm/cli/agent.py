@@ -28,8 +28,10 @@ def _model(ns: argparse.Namespace) -> tuple[Any, str]:
 
         return init_chat_model(spec), spec
     if ns.question not in (None, DEMO_QUESTION):
-        raise SystemExit(
-            "langchain-wasm: no model configured. Pass --model provider:model (e.g. openai:gpt-4.1-mini, "
+        from langchain_wasm.cli._common import UsageError
+
+        raise UsageError(
+            "no model configured. Pass --model provider:model (e.g. openai:gpt-4.1-mini, "
             "anthropic:claude-sonnet-4-5, ollama:llama3.2, llamacpp:/path/model.gguf) or set "
             "LANGCHAIN_WASM_MODEL; without one only the recorded demo question runs."
         )
@@ -76,12 +78,21 @@ def _show_plan(text: str, out: Any) -> None:
             print(f"  {s['id']}: {s['tool']}({json.dumps(s['args'], ensure_ascii=False)}){deps}", file=out)
 
 
+def _question(values: dict[str, Any]) -> str:
+    """The thread's latest question (its last human message)."""
+    for msg in reversed(values.get("messages", [])):
+        if getattr(msg, "type", None) == "human":
+            return str(msg.content)
+    return "(none)"
+
+
 def run_agent(ns: argparse.Namespace) -> int:
     # LangChain loads only when this subcommand runs, so `langchain-wasm call` starts fast.
     from langchain_core.messages import HumanMessage
     from langgraph.types import Command
 
     from langchain_wasm.chat_models.recorded import DEMO_QUESTION
+    from langchain_wasm.cli._common import UsageError
     from langchain_wasm.graph.agent import create_wasm_agent
     from langchain_wasm.tools import WasmToolkit
 
@@ -101,22 +112,41 @@ def run_agent(ns: argparse.Namespace) -> int:
         model, toolkit, checkpointer=checkpointer, approve=approve, max_iterations=ns.max_iterations
     )
     config: RunnableConfig = {"configurable": {"thread_id": ns.thread}}
-    question = ns.question or DEMO_QUESTION
+    snapshot = app.get_state(config)
+    paused, started = bool(snapshot.next), bool(snapshot.values.get("messages"))
+    resume = getattr(ns, "resume", None)
+    recorded = not ns.model
+    if resume and not paused:
+        where = f"in {ns.db}" if ns.db else "in memory (no --db: nothing survives the previous process)"
+        raise UsageError(f"thread {ns.thread!r} {where} is not paused for an approval: nothing to --resume")
+    if started and not paused and recorded and ns.question in (None, DEMO_QUESTION):
+        # The recording is over for this thread: show its answer instead of replaying "(end of recording)".
+        answer = snapshot.values.get("final_answer")
+        print(f"Thread {ns.thread!r} has already finished.\nQuestion: {_question(snapshot.values)}")
+        print(f"Answer: {answer}\n(Start another conversation with --thread NAME.)")
+        return 0 if answer else 1
+    question = _question(snapshot.values) if paused else (ns.question or DEMO_QUESTION)
     print(f"Model: {label}\nTools: {', '.join(t.name for t in toolkit.get_tools())}\nQuestion: {question}")
     inputs: Any = {"messages": [HumanMessage(question)]}
-    if app.get_state(config).next:  # an unfinished thread (e.g. paused for approval): continue it
-        decision = getattr(ns, "resume", None)
-        inputs = Command(resume=decision == "approve") if decision else None
+    if paused:  # an unfinished thread (paused for approval): continue it
+        inputs = Command(resume=resume == "approve") if resume else None
     while True:
         pending = stream_agent(app, inputs, config)
         if not pending:
             break
         ids = [s["id"] for s in pending.get("steps", [])]
         if not sys.stdin.isatty():
-            print(
-                f"Paused: steps {ids} need approval. Continue with: langchain-wasm agent --db {ns.db or 'FILE'} "
-                f"--thread {ns.thread} --resume approve|reject"
-            )
+            if ns.db:
+                print(
+                    f"Paused: steps {ids} need approval. Continue with: langchain-wasm agent --db {ns.db} "
+                    f"--thread {ns.thread} --resume approve|reject"
+                )
+            else:
+                print(
+                    f"Paused: steps {ids} need approval, and without --db this paused state ends with this "
+                    "process. Run again with --db FILE (then --resume approve|reject), in a terminal to answer "
+                    "the prompt, or with --approve none."
+                )
             return 5
         answer = input(f"Approve steps {ids}? [y/N] ")
         inputs = Command(resume=answer.strip().lower() in ("y", "yes"))
@@ -132,7 +162,9 @@ def add_parser(sub: Any) -> None:
         default=os.environ.get("LANGCHAIN_WASM_MODEL"),
         help="provider:model for init_chat_model (or $LANGCHAIN_WASM_MODEL); none: the recorded demo",
     )
-    p.add_argument("--guests", action="append", help="guest directories (default: the repo's guests/)")
+    p.add_argument(
+        "--guests", action="append", help="guest directories (default: the example guests the package ships)"
+    )
     p.add_argument("--db", help="SQLite checkpoint file (default: in memory)")
     p.add_argument("--thread", default="cli", help="thread id (resume a thread with the same --db)")
     p.add_argument(

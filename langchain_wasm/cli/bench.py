@@ -12,17 +12,25 @@ __all__ = ["add_parser", "run"]
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("bench", help="run the benchmarks (source checkout): ratios against same-run baselines")
-    p.add_argument("which", nargs="*", choices=("call", "tool", "guests"), help="which (default: all)")
+    p.add_argument("which", nargs="*", metavar="{call,tool,guests}", help="which (default: all)")
     p.set_defaults(func=run)
+
+
+_CHOICES = ("call", "tool", "guests")
 
 
 def run(ns: argparse.Namespace) -> int:
     import subprocess
 
+    from langchain_wasm.cli._common import UsageError
+
+    unknown = [w for w in ns.which if w not in _CHOICES]
+    if unknown:
+        raise UsageError(f"bench: unknown benchmark(s) {unknown}; choose from {list(_CHOICES)}")
     bench = Path(__file__).resolve().parents[2] / "bench"
     if not bench.is_dir():
-        raise SystemExit("langchain-wasm: the benchmarks live in bench/ of a source checkout")
-    scripts = [bench / f"bench_{name}.py" for name in (ns.which or ["call", "tool", "guests"])]
+        raise UsageError("the benchmarks live in bench/ of a source checkout (git clone the repository)")
+    scripts = [bench / f"bench_{name}.py" for name in (ns.which or _CHOICES)]
     code = 0
     for script in scripts:
         code |= subprocess.run([sys.executable, str(script)], check=False).returncode

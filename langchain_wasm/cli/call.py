@@ -1,12 +1,16 @@
-"""``langchain-wasm call``: call a numeric export in a fresh sandbox."""
+"""``langchain-wasm call``: call a numeric export, or a guest with JSON arguments, in a fresh sandbox."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from typing import Any
 
 from langchain_wasm.cli._common import (
+    UsageError,
     caps_from_flags,
+    interruptible,
     limits_from_flags,
     load_target,
     number,
@@ -19,19 +23,85 @@ __all__ = ["add_parser", "run"]
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("call", help="call a numeric export in a fresh sandbox")
-    p.add_argument("module")
-    p.add_argument("export")
-    p.add_argument("args", nargs="*", help="numbers")
+    p = sub.add_parser(
+        "call",
+        help="call an export in a fresh sandbox: call MODULE EXPORT NUMBER... | call GUEST_DIR ['{JSON}'|-|k=v...]",
+        description="Call a core module's numeric export (call add.wasm add 40 2), or a guest directory with "
+        'its JSON arguments (call guests/quadratic \'{"a": 1, "b": -3, "c": 2}\', or a=1 b=-3 c=2, or - to '
+        "read the JSON from stdin).",
+    )
+    p.add_argument("module", help="a .wasm/.wat core module, or a guest directory / manifest.toml")
+    p.add_argument("export", nargs="?", help="the export to call (a module); for a guest: its JSON arguments")
+    p.add_argument("args", nargs="*", help="numbers (a module), or more k=v pairs (a guest)")
     sandbox_flags(p)
     p.set_defaults(func=run)
 
 
+def _guest_arguments(ns: argparse.Namespace) -> dict[str, Any]:
+    items = ([ns.export] if ns.export is not None else []) + list(ns.args)
+    if not items:
+        return {}
+    if len(items) == 1 and not _is_pair(items[0]):
+        text = sys.stdin.read() if items[0] == "-" else items[0]
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"guest arguments must be a JSON object: {exc}") from None
+        if not isinstance(value, dict):
+            raise UsageError(f"guest arguments must be a JSON object, got {type(value).__name__}")
+        return value
+    args: dict[str, Any] = {}
+    for item in items:
+        if not _is_pair(item):
+            raise UsageError(f"guest arguments are one JSON object or k=v pairs, got {item!r}")
+        key, _, raw = item.partition("=")
+        try:
+            args[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            args[key] = raw  # a bare word is a string
+    return args
+
+
+def _is_pair(item: str) -> bool:
+    key, eq, _ = item.partition("=")
+    return bool(eq) and key.isidentifier()
+
+
 def run(ns: argparse.Namespace) -> int:
-    mod = load_target(ns.module)
-    if not isinstance(mod, WasmModule):
-        raise SystemExit("langchain-wasm: `call` takes a core module; use `inspect` for guests and components")
+    from langchain_wasm.guest.guest import Guest
+
+    target = load_target(ns.module)
+    limits, caps = limits_from_flags(ns), None
+    if isinstance(target, Guest):
+        arguments = _guest_arguments(ns)
+        given = {k for k in ("timeout", "fuel", "memory_mb") if getattr(ns, k) is not None}
+        limits = limits.over(target.limits) if given else target.limits
+        caps = _merged_caps(target.capabilities, caps_from_flags(ns, command=False))
+        g = interruptible(lambda: target.call(arguments, limits=limits, capabilities=caps))
+        value = g.value
+        print_result({"value": value, "metrics": g.metrics.as_dict()} if ns.json else value, ns.json)
+        return 0
+    if not isinstance(target, WasmModule):
+        raise UsageError("`call` takes a core module or a guest directory; use `inspect` for a bare component")
+    if ns.export is None:
+        exports = sorted(n for n, e in target.exports.items() if e.kind == "func")
+        raise UsageError(f"name the export to call; {target.name!r} exports {exports}")
     args = [number(a) for a in ns.args]
-    r = mod.call(ns.export, *args, limits=limits_from_flags(ns), capabilities=caps_from_flags(ns, command=False))
+    capabilities = caps_from_flags(ns, command=False)
+    r = interruptible(lambda: target.call(ns.export, *args, limits=limits, capabilities=capabilities))
     print_result({"value": r.value, "metrics": r.metrics.as_dict()} if ns.json else r.value, ns.json)
     return 0
+
+
+def _merged_caps(declared: Any, flags: Any) -> Any:
+    """The manifest's capabilities plus what the flags grant (flags add, never take away)."""
+    from dataclasses import replace
+
+    return replace(
+        declared,
+        wasi=declared.wasi or flags.wasi,
+        clocks=declared.clocks or flags.clocks,
+        random=declared.random or flags.random,
+        env={**dict(declared.env), **dict(flags.env)},
+        preopens=tuple(declared.preopens) + tuple(flags.preopens),
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from typing import Any
 
 from langchain_wasm.cli._common import (
@@ -48,5 +49,28 @@ def run(ns: argparse.Namespace) -> int:
             "exports": {n: str(e.signature) if e.signature else e.kind for n, e in target.exports.items()},
             "imports": [f"{i.qualname} {i.signature or i.kind}" for i in target.imports],
         }
-    print_result(info, ns.json)
+    if ns.json:
+        print_result(info, True)
+    else:
+        _print_pretty(info)
     return 0
+
+
+def _print_pretty(info: dict[str, Any]) -> None:
+    """One line per plain field; schemas, exports and imports as indented blocks."""
+    for key, value in info.items():
+        if isinstance(value, dict | list):
+            if not value:
+                print(f"{key}: (none)")
+                continue
+            print(f"{key}:")
+            if isinstance(value, list):
+                for item in value:
+                    print(f"  {item}")
+            elif all(isinstance(v, str) for v in value.values()) and key != "limits":
+                for name, sig in value.items():
+                    print(f"  {name}: {sig}")
+            else:
+                print("  " + json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  "))
+        else:
+            print(f"{key}: {value}")

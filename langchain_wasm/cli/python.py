@@ -1,4 +1,4 @@
-"""``langchain-wasm python``: run Python code in the sandboxed interpreter."""
+"""``langchain-wasm python``: run Python code in the sandboxed interpreter, with input files and saved outputs."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from typing import Any
 
 from langchain_wasm.cli._common import (
     MIB,
+    UsageError,
+    interruptible,
     print_result,
 )
 from langchain_wasm.runtime import Limits
@@ -17,7 +19,10 @@ __all__ = ["add_parser", "run"]
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("python", help="run Python in the sandboxed interpreter: python [-c CODE | FILE]")
+    p = sub.add_parser(
+        "python",
+        help="run Python in the sandboxed interpreter: python [-c CODE | FILE | -] [--input F] [--output-dir D]",
+    )
     p.add_argument("file", nargs="?", help="a .py file, or - for stdin")
     p.add_argument("-c", help="code to run")
     p.add_argument("--timeout", type=float, help="seconds (0 = none; default 30)")
@@ -25,7 +30,73 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--allow-http", action="append", metavar="URL", help="let urllib/requests reach this origin (repeatable)"
     )
+    p.add_argument(
+        "--input",
+        action="append",
+        metavar="HOST[:NAME]",
+        help="copy a host file into /workspace (as NAME, default its file name); repeatable",
+    )
+    p.add_argument(
+        "--output-dir",
+        metavar="DIR",
+        help="save the files the code wrote in /workspace, and its figures (figure-1.png, ...), to DIR",
+    )
     p.set_defaults(func=run)
+
+
+def _code(ns: argparse.Namespace) -> str:
+    if ns.c is not None:
+        if ns.file is not None:
+            raise UsageError("give either -c CODE or a FILE, not both")
+        return str(ns.c)
+    if ns.file == "-" or (ns.file is None and not sys.stdin.isatty()):
+        return sys.stdin.read()
+    if ns.file is None:
+        raise UsageError("nothing to run: give -c CODE, a FILE, or - to read the code from stdin")
+    path = Path(ns.file)
+    if not path.is_file():
+        raise UsageError(f"no such file: {ns.file}")
+    return path.read_text(encoding="utf-8")
+
+
+def _inputs(ns: argparse.Namespace) -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+    for spec in ns.input or []:
+        host, name = spec, ""
+        if not Path(spec).is_file() and ":" in spec:
+            host, name = spec.rsplit(":", 1)
+        path = Path(host)
+        if not path.is_file():
+            raise UsageError(f"--input: no such file: {host}")
+        files[name or path.name] = path.read_bytes()
+    return files
+
+
+def _limits(ns: argparse.Namespace) -> Limits | None:
+    kw: dict[str, Any] = {}
+    if ns.timeout is not None:
+        kw["timeout_s"] = ns.timeout if ns.timeout > 0 else None
+    if ns.memory_mb is not None:
+        kw["memory_bytes"] = int(ns.memory_mb * MIB)
+    return Limits(**kw) if kw else None  # fields not given keep the sandbox's defaults
+
+
+def _save(result: Any, out_dir: str) -> list[str]:
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    saved = []
+    for name, data in result.files.items():
+        if Path(name).is_absolute() or ".." in Path(name).parts:  # names come from the sandbox: stay in DIR
+            continue
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        saved.append(str(target))
+    for i, png in enumerate(result.images, 1):
+        target = folder / f"figure-{i}.png"
+        target.write_bytes(png)
+        saved.append(str(target))
+    return saved
 
 
 def run(ns: argparse.Namespace) -> int:
@@ -33,24 +104,15 @@ def run(ns: argparse.Namespace) -> int:
     from langchain_wasm.python import WasmPythonSandbox
     from langchain_wasm.python.runtime_files import runtime_is_compiled
 
-    if ns.c is not None:
-        code = ns.c
-    elif ns.file == "-" or ns.file is None:
-        code = sys.stdin.read()
-    else:
-        code = Path(ns.file).read_text(encoding="utf-8")
+    code, files, limits = _code(ns), _inputs(ns), _limits(ns)
     if not runtime_is_compiled():
         print(
-            "langchain-wasm: compiling the Python runtime once (~1-2 min; later runs start in ms)...", file=sys.stderr
+            "langchain-wasm: compiling the Python runtime once (~2.5 min, 2.8 GB of memory; later runs start in ms)",
+            file=sys.stderr,
         )
-    kwargs: dict[str, Any] = {}
-    if ns.timeout is not None:
-        kwargs["limits"] = Limits(
-            timeout_s=ns.timeout if ns.timeout > 0 else None, fuel=None, memory_bytes=int((ns.memory_mb or 1024) * MIB)
-        )
-    if ns.allow_http:
-        kwargs["http"] = list(ns.allow_http)
-    result = WasmPythonSandbox(**kwargs).run(code)
+    sandbox = WasmPythonSandbox(limits=limits, http=list(ns.allow_http) if ns.allow_http else None)
+    result = interruptible(lambda: sandbox.run(code, files=files))
+    saved = _save(result, ns.output_dir) if ns.output_dir else []
     if ns.json:
         print_result(
             {
@@ -60,6 +122,8 @@ def run(ns: argparse.Namespace) -> int:
                 "error": str(result.error) if result.error else None,
                 "exit_code": result.exit_code,
                 "images": len(result.images),
+                "files": sorted(result.files),
+                "saved": saved,
                 "metrics": result.metrics.as_dict(),
             },
             True,
@@ -71,4 +135,8 @@ def run(ns: argparse.Namespace) -> int:
             print(result.result_repr)
         if result.error is not None:
             sys.stderr.write(f"{result.error}\n")
+        if result.images and not ns.output_dir:
+            print(f"[{len(result.images)} figure(s); save them with --output-dir DIR]", file=sys.stderr)
+        for path in saved:
+            print(f"saved {path}", file=sys.stderr)
     return result.exit_code

@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from langchain_wasm.cli._common import (
+    UsageError,
     caps_from_flags,
+    interruptible,
     limits_from_flags,
     load_target,
     print_result,
@@ -31,9 +33,15 @@ def add_parser(sub: Any) -> None:
 def run(ns: argparse.Namespace) -> int:
     mod = load_target(ns.module)
     if not isinstance(mod, WasmModule):
-        raise SystemExit("langchain-wasm: `run` takes a WASI command module")
-    stdin = b"" if ns.stdin is None else (sys.stdin.buffer.read() if ns.stdin == "-" else Path(ns.stdin).read_bytes())
-    r = mod.run(stdin=stdin, argv=ns.argv, limits=limits_from_flags(ns), capabilities=caps_from_flags(ns, command=True))
+        raise UsageError("`run` takes a WASI command module (.wasm or .wat); for a guest directory use `call`")
+    if ns.stdin is None or ns.stdin == "-":
+        stdin = b"" if ns.stdin is None else sys.stdin.buffer.read()
+    elif not Path(ns.stdin).is_file():
+        raise UsageError(f"--stdin: no such file: {ns.stdin}")
+    else:
+        stdin = Path(ns.stdin).read_bytes()
+    limits, caps = limits_from_flags(ns), caps_from_flags(ns, command=True)
+    r = interruptible(lambda: mod.run(stdin=stdin, argv=ns.argv, limits=limits, capabilities=caps))
     if ns.json:
         print_result(
             {

@@ -45,7 +45,8 @@ class WasmNode(RunnableSerializable[dict[str, Any], dict[str, Any]]):
 
     @classmethod
     def from_manifest(cls, path: str | Path, **kwargs: Any) -> WasmNode:
-        return cls(guest=Guest.load(path), **kwargs)
+        """A node from a guest directory or ``manifest.toml``; ``capabilities`` replace the manifest's."""
+        return cls(guest=Guest.load(path, capabilities=kwargs.get("capabilities")), **kwargs)
 
     def _update(self, state: Mapping[str, Any]) -> dict[str, Any]:
         missing = [key for key in self.inputs.values() if key not in state]
@@ -57,7 +58,9 @@ class WasmNode(RunnableSerializable[dict[str, Any], dict[str, Any]]):
         except WasmCallError as exc:
             if self.error_key is None:
                 raise
-            return {self.error_key: f"{self.guest.name}: {exc}"}
+            message = str(exc)  # guest errors often start with the guest's name already: say it once
+            prefix = f"{self.guest.name}: "
+            return {self.error_key: message if message.startswith(prefix) else prefix + message}
         value = result.value
         update: dict[str, Any] = {}
         for key, field in self.outputs.items():

@@ -60,8 +60,12 @@ class Guest:
 
     # -- loading -------------------------------------------------------------------------------------------
     @classmethod
-    def load(cls, path: str | Path) -> Guest:
-        """Load ``manifest.toml`` (or a directory holding one). Raises ``ManifestError`` naming the problem."""
+    def load(cls, path: str | Path, *, capabilities: Capabilities | None = None) -> Guest:
+        """Load ``manifest.toml`` (or a directory holding one). Raises ``ManifestError`` naming the problem.
+
+        ``capabilities`` replace the manifest's declared ones (checked against the module instead): the way to
+        grant host functions, which a manifest cannot declare.
+        """
         path = Path(path)
         if path.is_dir():
             path = path / "manifest.toml"
@@ -76,14 +80,14 @@ class Guest:
         if problems:
             raise ManifestError(f"{where}: invalid manifest: " + "; ".join(problems))
         try:
-            return cls._build(path, data)
+            return cls._build(path, data, capabilities)
         except ManifestError:
             raise
         except (LangChainWasmError, ValueError) as exc:
             raise ManifestError(f"{where}: {exc}") from exc
 
     @classmethod
-    def _build(cls, path: Path, data: dict[str, Any]) -> Guest:
+    def _build(cls, path: Path, data: dict[str, Any], granted: Capabilities | None = None) -> Guest:
         base = path.parent
         abi = data["abi"]
         module_path = (base / data["module"]).resolve()
@@ -95,14 +99,18 @@ class Guest:
             module = WasmComponent.from_file(module_path, name=data["name"], docs=docs)
         else:
             module = WasmModule.from_file(module_path, name=data["name"])
-        caps_data = dict(data.get("capabilities", {}))
-        if "http" in caps_data:
-            caps_data["http"] = grant_from_manifest(caps_data["http"])
-        caps = Capabilities(**caps_data)
+        if granted is None:
+            caps_data = dict(data.get("capabilities", {}))
+            if "http" in caps_data:
+                caps_data["http"] = grant_from_manifest(caps_data["http"])
+            caps = Capabilities(**caps_data)
+        else:
+            caps = granted
         try:
             module.check(caps)
         except LangChainWasmError as exc:
-            raise ManifestError(f"{path}: the declared capabilities do not cover the module: {exc}") from None
+            which = "declared" if granted is None else "given"
+            raise ManifestError(f"{path}: the {which} capabilities do not cover the module: {exc}") from None
         limits = Limits(**{k: v for k, v in data.get("limits", {}).items() if k in _LIMIT_FIELDS})
         binder = {"core": bind_core, "buffer": bind_buffer, "json-stdio": bind_json, "component": bind_component}
         export, binding, input_schema, output_schema = binder[abi](base, data, module)

@@ -73,7 +73,7 @@ class PythonResult:
         error: the uncaught exception, with its traceback, or ``None``.
         exit_code: 0, 1 after an uncaught exception, or the status given to ``sys.exit``/``exit()``.
         images: PNG bytes of the matplotlib figures open at the end of the run (then closed).
-        files: for a one-shot run, the workspace files it created or changed (name -> bytes).
+        files: the workspace files the run created or changed (name -> bytes), one-shot or in a session.
         metrics: wall time, fuel, memory of the run.
         notes: anything the host dropped or refused (too many figures, oversized files, ...).
     """

@@ -9,8 +9,9 @@ and ``python-stdlib.zip`` (the stdlib plus the packages' Python code). We run th
   ``python3XY.zip``; matplotlib's data, an archive inside the zip, is extracted next to it and granted
   read-only where matplotlib looks for it;
 - the module is compiled by our engine (4 MiB of wasm stack, fuel and epochs) into our compile cache. The
-  first compile takes about a minute and ~2.5 GB of memory; every later process maps the cached artifact in
-  ~10 ms. A one-line explanation and a progress ticker are printed to stderr while it compiles.
+  first compile of the 105 MB module takes ~144 s of one core and 2.8 GB of memory (measured; a 348 MB
+  artifact); every later process maps the cached artifact in ~10 ms. A one-line explanation and a progress
+  ticker are printed to stderr while it compiles.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from langchain_wasm.runtime.cache import default_cache_dir
 from langchain_wasm.runtime.engine import WasmEngine
 from langchain_wasm.runtime.file_cache import compile_file, file_sha256, is_cached
 
-__all__ = ["PythonRuntime", "load_runtime", "python_engine", "PYTHON_WASM_STACK"]
+__all__ = ["PythonRuntime", "load_runtime", "python_data_dir", "python_engine", "PYTHON_WASM_STACK"]
 
 #: wasm stack of the Python engine: enough for CPython to raise RecursionError before the host traps.
 PYTHON_WASM_STACK = 4 * 1024 * 1024
@@ -138,10 +139,15 @@ def _manifest(arts: _Files) -> tuple[str, tuple[tuple[str, str], ...]]:
     return version, tuple(packages)
 
 
-def _data_root(engine: WasmEngine) -> Path:
+def python_data_dir(cache_dir: Path | None = None) -> Path:
+    """Where the runtime's unpacked files live: ``$LANGCHAIN_WASM_PYTHON_DIR``, else the compile cache's
+    directory with ``-python`` appended (``~/.cache/langchain-wasm-python``)."""
     explicit = os.environ.get("LANGCHAIN_WASM_PYTHON_DIR")
-    base = engine.cache_dir or default_cache_dir()
-    root = Path(explicit) if explicit else Path(str(base) + "-python")
+    return Path(explicit) if explicit else Path(str(cache_dir or default_cache_dir()) + "-python")
+
+
+def _data_root(engine: WasmEngine) -> Path:
+    root = python_data_dir(engine.cache_dir)
     try:
         root.mkdir(mode=0o700, parents=True, exist_ok=True)
         info = root.stat()
@@ -237,7 +243,7 @@ class _Progress:
             mb = info["bytes"] / 1e6
             print(
                 f"langchain-wasm: compiling the Python runtime ({mb:.0f} MB of WebAssembly) to native code. This "
-                f"happens once (about a minute, ~2.5 GB of memory); later runs load it from {info['cache_dir']} "
+                f"happens once (~2.5 min of one core, 2.8 GB of memory); later runs load it from {info['cache_dir']} "
                 "in milliseconds.",
                 file=sys.stderr,
                 flush=True,

@@ -19,7 +19,7 @@ from .results import PythonResult, ResultCaps
 from .runtime_files import PythonRuntime
 from .snapshot import SnapshotData, encode_snapshot
 from .template import Template
-from .workspace import Workspace
+from .workspace import Workspace, with_changed_files
 
 __all__ = ["PythonSession", "SessionEndedError", "SessionOwner"]
 
@@ -121,12 +121,14 @@ class PythonSession:
             raise TypeError(f"code must be a str, got {type(code).__name__}")
         with self._lock:
             self._check()
-            lim = limits or self.limits
+            lim = self.limits if limits is None else limits.over(self.limits)
             if timeout_s is not None:
                 lim = replace(lim, timeout_s=timeout_s)
             self.last_used = time.monotonic()
+            before = self.workspace.files()
             try:
-                return self._interp.run(code, lim, self.sandbox.result_caps)
+                result = self._interp.run(code, lim, self.sandbox.result_caps)
+                return with_changed_files(result, self.workspace, before, self.sandbox.result_caps)
             except WasmCallError as exc:
                 if exc.args and isinstance(exc.args[0], str):
                     exc.args = (f"{exc.args[0]}. The Python session has ended and its state is lost.",)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+from contextvars import ContextVar
 from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
+from langchain_core.messages import ToolMessage
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
@@ -28,6 +31,10 @@ _PACKAGES = (
     "numpy, pandas, scipy, scikit-learn, statsmodels, matplotlib, seaborn, sympy, networkx, pillow, lxml, "
     "beautifulsoup4, openpyxl, pyyaml, regex, tabulate"
 )
+
+
+#: The id of the tool call being run (set by ``run``/``arun``), so a failed run can answer with an error message.
+_TOOL_CALL_ID: ContextVar[str | None] = ContextVar("langchain_wasm_python_tool_call_id", default=None)
 
 
 class PythonToolInput(BaseModel):
@@ -89,11 +96,14 @@ class WasmPythonTool(BaseTool):
                               config={"configurable": {"thread_id": "t1"}})
             msg.content, msg.artifact["images"], msg.artifact["metrics"]
 
-    Content is what the code printed, the final expression's value and any traceback (capped). The artifact
-    holds the full ``PythonResult`` as a dict plus ``images`` (PNG bytes) and ``files``. A limit (time,
-    memory, output) comes back as an error ``ToolMessage`` telling the model what to change; with a session it
-    also says the state was lost. With ``stateful=True`` each LangGraph ``thread_id`` gets its own session
-    (idle ones are reclaimed by the sandbox); without a thread id a call is one-shot.
+    Content is what the code printed, the final expression's value and any traceback (capped), followed by
+    the figures as LangChain image content blocks (``{"type": "image", "base64": ..., "mime_type":
+    "image/png"}``; ``image_blocks=False`` for a model that takes no images). Code that raised (or exited
+    non-zero) comes back as a ``ToolMessage`` with ``status="error"``. The artifact holds the full
+    ``PythonResult`` as a dict plus ``images`` (PNG bytes) and ``files`` (those the run created or changed).
+    A limit (time, memory, output) comes back as an error ``ToolMessage`` telling the model what to change;
+    with a session it also says the state was lost. With ``stateful=True`` each LangGraph ``thread_id`` gets
+    its own session (idle ones are reclaimed by the sandbox); without a thread id a call is one-shot.
 
     Sessions outlive the process when there is a store: ``session_store``, else the store of the LangGraph run
     (what LangGraph Server, ``graph.compile(store=...)`` or ``create_agent(store=...)`` provide). Each
@@ -121,6 +131,9 @@ class WasmPythonTool(BaseTool):
     and ~1.7 s with a pandas DataFrame, see docs/deploy.md)."""
     session_name: str | None = None
     """Tells this tool's sessions apart from other tools' on the same thread in a shared store (default: name)."""
+    image_blocks: bool = True
+    """Send figures to the model as image content blocks after the text (``False``: the text only, for a model
+    that does not accept images)."""
     _threads: ThreadSessions = PrivateAttr()
 
     def __init__(self, **kwargs: Any) -> None:
@@ -169,14 +182,14 @@ class WasmPythonTool(BaseTool):
         self._threads.close()
 
     # -- running -------------------------------------------------------------------------------------------
-    def _execute(self, code: str, config: RunnableConfig | None) -> tuple[str, dict[str, Any]]:
+    def _execute(self, code: str, config: RunnableConfig | None) -> tuple[Any, dict[str, Any] | None]:
         thread_id = ((config or {}).get("configurable") or {}).get("thread_id")
         if not self.stateful or thread_id is None:
             try:
                 result = self.sandbox.run(code)
             except WasmCallError as exc:
                 raise to_tool_error(self.name, exc) from exc
-            return result.text(CONTENT_LIMIT), self.artifact(result, None)
+            return self._answer(result.text(CONTENT_LIMIT), result, self.artifact(result, None))
         key, store = self._key(str(thread_id)), self._store(config)
         with self._threads.lock(key):
             session, note = self._threads.acquire(key, store)
@@ -191,7 +204,23 @@ class WasmPythonTool(BaseTool):
         notes = "".join(f"[note: {n}]\n" for n in (note, save_note) if n)
         artifact = self.artifact(result, session)
         artifact["session"]["snapshot"] = digest
-        return notes + result.text(CONTENT_LIMIT), artifact
+        return self._answer(notes + result.text(CONTENT_LIMIT), result, artifact)
+
+    def _answer(self, text: str, result: PythonResult, artifact: dict[str, Any]) -> tuple[Any, dict[str, Any] | None]:
+        """(content, artifact): figures as image blocks after the text; code that failed as an error message."""
+        content: str | list[str | dict[str, Any]] = text
+        if self.image_blocks and result.images:
+            content = [{"type": "text", "text": text}]
+            content += [
+                {"type": "image", "base64": base64.b64encode(png).decode(), "mime_type": "image/png"}
+                for png in result.images
+            ]
+        call_id = _TOOL_CALL_ID.get()
+        if not result.ok and call_id is not None:
+            # An exception in the code is an error the model and UIs must see as one (status="error").
+            failed = ToolMessage(content, artifact=artifact, tool_call_id=call_id, name=self.name, status="error")
+            return failed, None  # BaseTool passes a ToolMessage content through as is
+        return content, artifact
 
     @staticmethod
     def artifact(result: PythonResult, session: PythonSession | None) -> dict[str, Any]:
@@ -202,12 +231,26 @@ class WasmPythonTool(BaseTool):
         out["session"] = None if session is None else {"id": session.id, "alive": session.alive}
         return out
 
+    def run(self, tool_input: Any, *args: Any, **kwargs: Any) -> Any:
+        token = _TOOL_CALL_ID.set(kwargs.get("tool_call_id"))
+        try:
+            return super().run(tool_input, *args, **kwargs)
+        finally:
+            _TOOL_CALL_ID.reset(token)
+
+    async def arun(self, tool_input: Any, *args: Any, **kwargs: Any) -> Any:
+        token = _TOOL_CALL_ID.set(kwargs.get("tool_call_id"))
+        try:
+            return await super().arun(tool_input, *args, **kwargs)
+        finally:
+            _TOOL_CALL_ID.reset(token)
+
     def _run(
         self,
         code: str,
         run_manager: CallbackManagerForToolRun | None = None,
         config: RunnableConfig = None,  # type: ignore[assignment]
-    ) -> tuple[str, dict[str, Any]]:
+    ) -> tuple[Any, dict[str, Any] | None]:
         return self._execute(code, config)
 
     async def _arun(
@@ -215,7 +258,7 @@ class WasmPythonTool(BaseTool):
         code: str,
         run_manager: AsyncCallbackManagerForToolRun | None = None,
         config: RunnableConfig = None,  # type: ignore[assignment]
-    ) -> tuple[str, dict[str, Any]]:
+    ) -> tuple[Any, dict[str, Any] | None]:
         # The guest runs on a worker thread (wasmtime releases the GIL); the run's deadline bounds it even if
         # the awaiting task is cancelled.
         return await asyncio.to_thread(self._execute, code, config)

@@ -16,9 +16,12 @@ import stat
 import tempfile
 import weakref
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
-__all__ = ["GUEST_WORKSPACE", "Workspace", "WorkspaceError"]
+from .results import PythonResult, ResultCaps
+
+__all__ = ["GUEST_WORKSPACE", "Workspace", "WorkspaceError", "with_changed_files"]
 
 GUEST_WORKSPACE = "/workspace"
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
@@ -189,3 +192,22 @@ class Workspace:
     def remove(self) -> None:
         """Delete the folder and everything the guest left in it."""
         self._finalizer()
+
+
+def with_changed_files(
+    result: PythonResult, workspace: Workspace, before: dict[str, tuple[int, int]], caps: ResultCaps
+) -> PythonResult:
+    """``result`` with ``files`` set to the workspace files the run created or changed (``before``: the
+    ``Workspace.files()`` listing taken before it), within ``caps``; what was left out is said in ``notes``."""
+    notes = list(result.notes)
+    out: dict[str, bytes] = {}
+    changed = sorted(k for k, v in workspace.files().items() if before.get(k) != v)
+    for name in changed:
+        if len(out) >= caps.max_files:
+            notes.append(f"{len(changed) - len(out)} more changed file(s) not returned (limit {caps.max_files})")
+            break
+        try:
+            out[name] = workspace.read(name, max_bytes=caps.max_file_bytes)
+        except ValueError as exc:
+            notes.append(f"file {name!r} not returned: {exc}")
+    return replace(result, files=out, notes=tuple(notes)) if out or notes != list(result.notes) else result

@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import stat
 import tempfile
 import threading
@@ -24,7 +25,7 @@ from typing import Any
 
 import wasmtime
 
-__all__ = ["CompileCache", "default_cache_dir"]
+__all__ = ["CompileCache", "clear_cache_dir", "default_cache_dir"]
 
 _FORMAT = "langchain-wasm-compile-cache/1"
 
@@ -36,6 +37,27 @@ def default_cache_dir() -> Path:
         return Path(explicit)
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "langchain-wasm"
+
+
+_ENTRY = re.compile(r"^(\.tmp-.*|[0-9a-f]{64}\.(cwasm|json))$")
+
+
+def clear_cache_dir(directory: str | os.PathLike[str]) -> tuple[int, int]:
+    """Delete the compile-cache entries in ``directory`` (only files named like ours, so a cache directory
+    pointed at the wrong place loses nothing else). Returns (files removed, bytes freed)."""
+    removed = freed = 0
+    folder = Path(directory)
+    if not folder.is_dir():
+        return 0, 0
+    for entry in os.scandir(folder):
+        if entry.is_file(follow_symlinks=False) and _ENTRY.match(entry.name):
+            size = entry.stat(follow_symlinks=False).st_size
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(entry.path)
+                removed, freed = removed + 1, freed + size
+    with contextlib.suppress(OSError):
+        folder.rmdir()  # only if now empty
+    return removed, freed
 
 
 def _file_sha256(path: Path) -> str:

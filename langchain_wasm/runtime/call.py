@@ -33,6 +33,10 @@ from .values import from_raw_results
 __all__ = ["CoreRunner", "Invocation", "Runner", "execute"]
 
 _UNLIMITED_FUEL = 2**62
+#: wasmtime checks fuel only at function entries and loop headers, so a straight stretch of code can run past the
+#: budget (and the counter then reads 0). The store gets this much more than the budget, so an overrun is seen
+#: and refused, and fuel_used is exact.
+_FUEL_SLACK = 100_000
 _NO_DEADLINE = 2**62
 
 
@@ -182,7 +186,7 @@ def execute(
     store = _new_store(engine.engine)
     cctx = store._context()
     store.set_limits(limits.memory_bytes, limits.table_elements, limits.instances, limits.tables, limits.memories)
-    fuel = limits.fuel if limits.fuel is not None else _UNLIMITED_FUEL
+    fuel = limits.fuel + _FUEL_SLACK if limits.fuel is not None else _UNLIMITED_FUEL
     store.set_fuel(fuel)
     timeout = limits.timeout_s
     store.set_epoch_deadline(engine.ticker.ticks_for(timeout) if timeout is not None else _NO_DEADLINE)
@@ -251,9 +255,18 @@ def execute(
     wall = time.perf_counter() - t0
     if failure is None and ctx.stop_reason is not None:  # an output pump overflowed during a clean run
         failure = RuntimeError(ctx.stop_reason)
+    used = fuel - remaining.value
+    if limits.fuel is not None and used > limits.fuel:
+        if failure is None and convention_error is None:  # finished, but past the budget: refuse the result
+            if ctx is _QUIET:
+                ctx = CallContext()
+            ctx.stop_reason = "fuel"
+            failure = RuntimeError("the fuel budget was overrun")
+        if remaining.value == 0:  # trapped at budget + slack: the true use is unknown, the budget is spent
+            used = limits.fuel
     kind = trap_kind(failure, ctx, memory, limits.memory_bytes) if failure is not None else None
     metrics = CallMetrics(
-        fuel_used=fuel - remaining.value,
+        fuel_used=used,
         wall_s=wall,
         memory_peak_bytes=memory,
         stdout_bytes=len(ctx.stdout),

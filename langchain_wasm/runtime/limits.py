@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 __all__ = ["Limits", "MIB"]
 
@@ -11,7 +12,8 @@ MIB = 1024 * 1024
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """What one call may consume. Defaults follow the article's advice for tools: 100 ms and 256 MiB.
+    """What one call may consume. Defaults follow the advice for tools of Ma Haokun's article "WebAssembly
+    sandboxing for AI agents" (in Chinese, January 2026), which this project implements: 100 ms and 256 MiB.
 
     Attributes:
         timeout_s: wall-clock deadline for the whole call (instantiation included), enforced by epoch
@@ -38,6 +40,8 @@ class Limits:
     memories: int = 8
     stdout_bytes: int = 1 * MIB
     stderr_bytes: int = 256 * 1024
+    _explicit: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
+    """The fields given to the constructor (the others took their defaults); see ``over``."""
 
     def __post_init__(self) -> None:
         if self.timeout_s is not None and not self.timeout_s > 0:
@@ -59,3 +63,32 @@ class Limits:
         values: dict[str, object] = {"timeout_s": None, "fuel": None}
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def explicit(self) -> frozenset[str]:
+        """Names of the fields given to the constructor (not left at the class defaults)."""
+        return self._explicit
+
+    def over(self, defaults: Limits) -> Limits:
+        """These limits with every field the caller did not set taken from ``defaults``.
+
+        ``WasmPythonSandbox(limits=Limits(timeout_s=3))`` keeps the sandbox's own memory cap and fuel (none)
+        instead of the tool defaults a bare ``Limits()`` carries.
+        """
+        if self._explicit >= _FIELDS:
+            return self
+        return replace(defaults, **{name: getattr(self, name) for name in self._explicit})
+
+
+_NAMES = tuple(f.name for f in fields(Limits) if f.init)
+_FIELDS = frozenset(_NAMES)
+_generated_init = Limits.__init__
+
+
+def _init(self: Limits, *args: Any, **kwargs: Any) -> None:
+    _generated_init(self, *args, **kwargs)
+    given = frozenset(kwargs) if not args else frozenset(_NAMES[: len(args)]) | frozenset(kwargs)
+    object.__setattr__(self, "_explicit", given)
+
+
+Limits.__init__ = _init  # type: ignore[method-assign]

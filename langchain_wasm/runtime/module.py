@@ -141,45 +141,50 @@ class WasmModule:
         return info.signature
 
     def check(self, capabilities: Capabilities | None = None) -> None:
-        """Raise ``WasmCapabilityError`` naming the first import ``capabilities`` do not grant."""
+        """Raise ``WasmCapabilityError`` naming every import ``capabilities`` do not grant (all at once, so
+        one fix grants them all; ``needs`` on the error lists the missing grants)."""
         caps = capabilities or _NO_CAPS
         granted = {(hf.module, hf.name): hf for hf in caps.host_functions}
+        problems: list[str] = []
+        needs: list[str] = []
+        first: tuple[str, str] | None = None
         for imp in self._imports:
+            why = None
             if imp.module == WASI_MODULE and imp.kind == "func":
                 need = caps.grants_wasi(imp.name)
                 if need is None:
                     continue
                 if need == "network":
-                    why = "networking is never granted to guests as sockets (HTTP: Capabilities(http=...))"
+                    why = (
+                        f"{imp.qualname}: networking is never granted to guests as sockets "
+                        "(HTTP: Capabilities(http=...))"
+                    )
                 elif need == "unknown":
-                    why = "it is not a WASI preview1 function this host provides"
+                    why = f"{imp.qualname}: not a WASI preview1 function this host provides"
                 else:
-                    why = f"it needs the '{need}' capability (Capabilities({need}=True))"
-                raise WasmCapabilityError(
-                    f"module {self.name!r} imports {imp.qualname}; refused: {why}",
-                    module=imp.module,
-                    name=imp.name,
+                    why = f"{imp.qualname} needs the '{need}' capability (Capabilities({need}=True))"
+                    if need not in needs:
+                        needs.append(need)
+            elif (hf := granted.get((imp.module, imp.name))) is None:
+                why = f"{imp.kind} {imp.qualname} is not granted " + (
+                    "(it needs a network grant: Capabilities(http=HttpGrant([...])))"
+                    if imp.module == HTTP_MODULE
+                    else "(no host function of that name in Capabilities.host_functions)"
                 )
-            hf = granted.get((imp.module, imp.name))
-            if hf is None:
-                raise WasmCapabilityError(
-                    f"module {self.name!r} imports {imp.kind} {imp.qualname}, which is not granted "
-                    + (
-                        "(it needs a network grant: Capabilities(http=HttpGrant([...])))"
-                        if imp.module == HTTP_MODULE
-                        else "(no host function of that name in Capabilities.host_functions)"
-                    ),
-                    module=imp.module,
-                    name=imp.name,
-                )
-            want = FuncSignature(hf.params, hf.results)
-            if imp.signature != want:
-                raise WasmCapabilityError(
-                    f"module {self.name!r} imports {imp.qualname} as {imp.signature}, but the granted host "
-                    f"function has signature {want}",
-                    module=imp.module,
-                    name=imp.name,
-                )
+            elif imp.signature != (want := FuncSignature(hf.params, hf.results)):
+                why = f"{imp.qualname} is imported as {imp.signature}, but the granted host function has "
+                why += f"signature {want}"
+            if why is not None:
+                problems.append(why)
+                first = first or (imp.module, imp.name)
+        if problems:
+            module, name = first or ("", "")
+            raise WasmCapabilityError(
+                f"module {self.name!r} imports what it is not granted; refused: " + "; ".join(problems),
+                module=module,
+                name=name,
+                needs=tuple(needs),
+            )
         cache_dir = self.engine.cache_dir
         if cache_dir is not None:
             for pre in caps.preopens:

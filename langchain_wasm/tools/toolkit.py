@@ -11,6 +11,7 @@ from langchain_core.tools import BaseTool, BaseToolkit
 from pydantic import ConfigDict
 
 from langchain_wasm.errors import ManifestError
+from langchain_wasm.guest.paths import default_guest_dir
 from langchain_wasm.tools.wasm_tool import WasmTool
 
 __all__ = ["ENTRY_POINT_GROUP", "WasmToolkit", "default_guest_dir"]
@@ -18,11 +19,6 @@ __all__ = ["ENTRY_POINT_GROUP", "WasmToolkit", "default_guest_dir"]
 #: Third-party packs register guest directories under this entry-point group. Each entry point loads to a
 #: directory path (str or Path) or a callable returning one or several.
 ENTRY_POINT_GROUP = "langchain_wasm.guests"
-
-
-def default_guest_dir() -> Path:
-    """The repository's ``guests/`` directory (next to the package in a source checkout)."""
-    return Path(__file__).resolve().parents[2] / "guests"
 
 
 class WasmToolkit(BaseToolkit):
@@ -35,7 +31,7 @@ class WasmToolkit(BaseToolkit):
         .. code-block:: python
 
             from langchain_wasm import WasmToolkit
-            toolkit = WasmToolkit.from_directory()                   # the repo's guests/
+            toolkit = WasmToolkit.from_directory()                   # the example guests (shipped in the wheel)
             toolkit = WasmToolkit.from_directory("my_guests/")       # or your own folder
             toolkit = WasmToolkit.from_entry_points()                # packs installed as plugins
 
@@ -56,8 +52,8 @@ class WasmToolkit(BaseToolkit):
 
     @classmethod
     def from_directory(cls, *paths: str | Path, exclude: Iterable[str] = ("hostile",), **overrides: Any) -> WasmToolkit:
-        """Load every ``*/manifest.toml`` under ``paths`` (default: the repo's guests/), skipping subtrees
-        named in ``exclude`` (the repo's deliberately hostile guests)."""
+        """Load every ``*/manifest.toml`` under ``paths`` (default: the example guests the package ships, see
+        ``default_guest_dir``), skipping subtrees named in ``exclude`` (the repo's deliberately hostile guests)."""
         roots = [Path(p) for p in paths] or [default_guest_dir()]
         manifests: list[Path] = []
         for root in roots:

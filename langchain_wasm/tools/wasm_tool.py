@@ -82,8 +82,8 @@ class WasmTool(BaseTool):
     @classmethod
     def from_manifest(cls, path: str | Path, **overrides: Any) -> WasmTool:
         """A tool from a guest directory or its ``manifest.toml``; ``overrides`` may set name, description,
-        limits, capabilities or args_schema."""
-        return cls(guest=Guest.load(path), **overrides)
+        limits, capabilities (which replace the manifest's; how host functions are granted) or args_schema."""
+        return cls(guest=Guest.load(path, capabilities=overrides.get("capabilities")), **overrides)
 
     @classmethod
     def from_module(

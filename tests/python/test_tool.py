@@ -40,7 +40,9 @@ def test_content_and_artifact(tool):
     msg = _call(tool, "import matplotlib.pyplot as plt\nprint('plotting')\nplt.plot([1, 2])\n21 * 2")
     assert isinstance(msg, ToolMessage)
     assert msg.status == "success"
-    assert msg.content == "plotting\n42\n[1 figure(s) returned as PNG]"
+    text, image = msg.content  # the text, then the figure as a LangChain v1 image block
+    assert text == {"type": "text", "text": "plotting\n42\n[1 figure(s) returned as PNG]"}
+    assert (image["type"], image["mime_type"]) == ("image", "image/png")
     art = msg.artifact
     assert art["result"] == 42
     assert art["stdout"] == "plotting\n"
@@ -81,10 +83,11 @@ def test_a_limit_is_an_error_message_and_the_session_restarts(runtime):
     sb.close()
 
 
-def test_python_errors_are_content_not_tool_errors(tool):
+def test_python_errors_are_error_messages_with_their_artifact(tool):
     msg = _call(tool, "1 / 0", thread="e")
-    assert msg.status == "success"
+    assert msg.status == "error"  # the model and UIs see a failed call as one
     assert "ZeroDivisionError: division by zero" in msg.content
+    assert _call(tool, "'the session survived'", thread="e").content == "'the session survived'"
     assert msg.artifact["error"]["type"] == "ZeroDivisionError"
 
 
