@@ -32,7 +32,7 @@ from langchain_wasm.runtime.result import CallResult
 __all__ = ["Guest", "load_manifest_schema"]
 
 _SCHEMA_PATH = Path(__file__).with_name("manifest.schema.json")
-_LIMIT_FIELDS = {f.name for f in fields(Limits)}
+_LIMIT_FIELDS = {f.name for f in fields(Limits) if f.init}
 
 
 @cache

@@ -30,6 +30,8 @@ def narrow_limits(limits: Limits, cap: Limits | None) -> Limits:
         return limits
     changes: dict[str, Any] = {}
     for f in fields(Limits):
+        if not f.init:  # bookkeeping (which fields the caller set), not a limit
+            continue
         mine, theirs = getattr(limits, f.name), getattr(cap, f.name)
         if theirs is None:
             continue
