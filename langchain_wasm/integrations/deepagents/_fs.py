@@ -208,7 +208,7 @@ class SandboxFS:
         mount, parts = self._split(vpath)
         base = normalize(vpath).rstrip("/")
         if mount is None:
-            return [self._entry(f"/{m}", m, os.stat(self._roots[m])) for m in MOUNTS]
+            return [self._entry(f"/{m}", m, os.stat(self._roots[m])) for m in sorted(MOUNTS)]
         info = self.lstat(vpath)
         if info is not None and not stat.S_ISDIR(info.st_mode):
             raise _err(NotADirectoryError, errno.ENOTDIR, vpath)
