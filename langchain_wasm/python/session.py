@@ -137,6 +137,11 @@ class PythonSession:
                 if self._interp.ended is not None:
                     self._release()
 
+    def live_output(self) -> bytes:
+        """What the running ``run`` has printed to stdout so far (``b""`` between runs); safe from any thread."""
+        live = self._interp.kept.live if self._interp.ended is None else None
+        return bytes(live.stdout) if live is not None else b""
+
     # -- files ---------------------------------------------------------------------------------------------
     def put_file(self, path: str, data: bytes | str) -> str:
         """Write ``data`` to ``path`` in the workspace (relative, or under ``/workspace``); returns the guest path."""

@@ -17,6 +17,7 @@ from langchain_wasm.tools.errors import to_tool_error
 from .results import PythonResult
 from .sandbox import WasmPythonSandbox
 from .session import PythonSession
+from .streaming import stream_run, stream_writer
 
 __all__ = ["WasmPythonTool", "PythonToolInput", "describe_tool"]
 
@@ -138,7 +139,7 @@ class WasmPythonTool(BaseTool):
                     note = (
                         "[note: the previous Python session had ended; this is a new one, earlier variables are gone]\n"
                     )
-                result = session.run(code)
+                result = stream_run(session, code, stream_writer())
             else:
                 session = None
                 result = self.sandbox.run(code)

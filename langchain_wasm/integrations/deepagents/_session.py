@@ -45,7 +45,8 @@ def _lcw_command(kind, src, argv, cwd, env, stdin):
                 with open(src, encoding="utf-8") as fh:
                     code = fh.read()
             except OSError as exc:
-                sys.stderr.write(f"python3: can't open file {os.path.abspath(src)!r}: [Errno {exc.errno}] {exc.strerror}\n")
+                where = os.path.abspath(src)
+                sys.stderr.write(f"python3: can't open file {where!r}: [Errno {exc.errno}] {exc.strerror}\n")
                 raise SystemExit(2)
             glb["__file__"] = src
             src_name = src

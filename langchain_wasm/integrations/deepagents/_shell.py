@@ -8,9 +8,10 @@ from __future__ import annotations
 import fnmatch
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ._builtins import BUILTINS
+from ._ctx import CommandTimeout, Ctx, ShellExit, Sink
 from ._fs import SandboxFS, normalize
 from ._shparse import AndOr, For, Group, If, Pipeline, Redirect, ShellSyntaxError, Simple, While, Word, parse
 
@@ -20,63 +21,6 @@ __all__ = ["Ctx", "CommandTimeout", "PythonRunner", "Shell", "ShellResult", "Sin
 PythonRunner = Callable[[list[str], bytes, str, dict[str, str], float], tuple[bytes, int]]
 MAX_SUBSTITUTION = 1024 * 1024
 MAX_GLOB = 10_000
-
-
-class CommandTimeout(Exception):  # noqa: N818 - a control-flow signal
-    """The command ran past its deadline."""
-
-
-class ShellExit(Exception):  # noqa: N818 - a control-flow signal
-    """``exit N``: the shell stops with status N."""
-
-    def __init__(self, status: int) -> None:
-        super().__init__(status)
-        self.status = status
-
-
-class Sink:
-    """A capped byte buffer (``None`` cap: discard everything, like ``/dev/null``)."""
-
-    def __init__(self, cap: int | None) -> None:
-        self.cap = cap
-        self.data = bytearray()
-        self.truncated = False
-
-    def write(self, data: bytes) -> None:
-        if self.cap is None:
-            return
-        room = self.cap - len(self.data)
-        if len(data) > room:
-            self.truncated = True
-            data = data[: max(room, 0)]
-        self.data += data
-
-
-@dataclass(slots=True)
-class Ctx:
-    """What a running command sees: files, cwd, variables, stdin, where its output goes, the deadline."""
-
-    fs: SandboxFS
-    cwd: str
-    env: dict[str, str]
-    out: Sink
-    err: Sink
-    deadline: float
-    stdin: bytes = b""
-    status: int = 0
-    extra: dict[str, object] = field(default_factory=dict)
-
-    def abs(self, path: str) -> str:
-        return normalize(path, self.cwd)
-
-    def check_deadline(self) -> None:
-        if time.monotonic() > self.deadline:
-            raise CommandTimeout
-
-    def child(self, **changes: object) -> Ctx:
-        values = {name: getattr(self, name) for name in self.__slots__}  # type: ignore[attr-defined]
-        values.update(changes)
-        return Ctx(**values)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)

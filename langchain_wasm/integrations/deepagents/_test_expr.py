@@ -6,7 +6,7 @@ import stat
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ._shell import Ctx
+    from ._ctx import Ctx
 
 __all__ = ["evaluate"]
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import base64
 import codecs
+import stat
 import threading
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from deepagents.backends.protocol import DeleteResult as _DeleteResult
 from deepagents.backends.protocol import (
     EditResult,
     ExecuteResponse,
@@ -28,7 +30,6 @@ from deepagents.backends.protocol import (
     SandboxBackendProtocol,
     WriteResult,
 )
-from deepagents.backends.protocol import DeleteResult as _DeleteResult
 from deepagents.backends.utils import (
     EMPTY_CONTENT_WARNING,
     InvalidGlobPatternError,
@@ -210,7 +211,7 @@ class WasmSandbox(SandboxBackendProtocol):
             return ReadResult(error=f"File '{file_path}': invalid_path")
         try:
             info = fs.lstat(file_path)
-            if info is None or not (info.st_mode & 0o170000) == 0o100000:
+            if info is None or not stat.S_ISREG(info.st_mode):
                 return ReadResult(error=f"File '{file_path}': not_a_file")
             if info.st_size == 0:
                 return ReadResult(file_data={"encoding": "utf-8", "content": EMPTY_CONTENT_WARNING})
@@ -239,7 +240,7 @@ class WasmSandbox(SandboxBackendProtocol):
         self._saved(session)
         return WriteResult(path=file_path)
 
-    def edit(self, file_path: str, old_string: str, new_string: str, replace_all: bool = False) -> EditResult:  # noqa: FBT001, FBT002
+    def edit(self, file_path: str, old_string: str, new_string: str, replace_all: bool = False) -> EditResult:
         session = self.session()
         try:
             content = session.fs.read_bytes(normalize(file_path)).decode("utf-8")
@@ -274,7 +275,9 @@ class WasmSandbox(SandboxBackendProtocol):
         root = normalize(path or "/workspace")
         return root, [e for e in fs.walk(root) if e.is_file]
 
-    def grep(self, pattern: str, path: str | None = None, glob: str | None = None, *, max_count: int | None = None) -> GrepResult:  # fmt: skip
+    def grep(
+        self, pattern: str, path: str | None = None, glob: str | None = None, *, max_count: int | None = None
+    ) -> GrepResult:
         """Literal (not regex) search of every text file under ``path``; ``glob`` filters file names."""
         try:
             include = compile_grep_include_glob(glob) if glob else None
@@ -306,9 +309,7 @@ class WasmSandbox(SandboxBackendProtocol):
             return GlobResult(error=str(exc))
         root, files = self._files_under(path)
         found = [
-            FileInfo(
-                path=e.path, is_dir=False, size=e.size, modified_at=datetime.fromtimestamp(e.mtime).isoformat()
-            )
+            FileInfo(path=e.path, is_dir=False, size=e.size, modified_at=datetime.fromtimestamp(e.mtime).isoformat())
             for e in sorted(files, key=lambda e: e.path)
             if match(e.path[len(root.rstrip("/")) + 1 :])
         ]

@@ -45,7 +45,9 @@ class _ToolRunInterrupted(BaseException):
 
 def _lcw_tool_call(name, args):
     raw = _host.call(b"LCWCALL" + _json.dumps({"name": name, "args": args}, default=str).encode())
-    answer = _json.loads(raw or b'{"ok": false, "error": "unavailable", "message": "tool calls are not available here"}')
+    if not raw:
+        raise ToolCallError("tool calls are not available here")
+    answer = _json.loads(raw)
     if answer.get("ok"):
         return answer.get("value")
     if answer.get("error") == "interrupted":

@@ -18,7 +18,8 @@ _TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool
 
 def signature(tool: BaseTool) -> str:
     """``name(arg: type, opt: type = ...) -> result`` from the tool's argument schema."""
-    schema: dict[str, Any] = tool.tool_call_schema.model_json_schema() if tool.tool_call_schema else {}
+    model = tool.tool_call_schema
+    schema: dict[str, Any] = model if isinstance(model, dict) else model.model_json_schema() if model else {}  # type: ignore[union-attr]
     props: dict[str, Any] = schema.get("properties", {})
     required = set(schema.get("required", []))
     args = []

@@ -46,7 +46,7 @@ class CodeInput(BaseModel):
     code: str = Field(description="Python source, like a notebook cell: the value of the last expression is shown.")
 
 
-class WasmCodeInterpreterMiddleware(AgentMiddleware):  # type: ignore[type-arg]
+class WasmCodeInterpreterMiddleware(AgentMiddleware):
     """A Python code interpreter for agents: CPython 3.15 on WebAssembly, hard limits, no network or host files.
 
     Setup:
@@ -85,7 +85,7 @@ class WasmCodeInterpreterMiddleware(AgentMiddleware):  # type: ignore[type-arg]
         *,
         mode: Mode = "thread",
         ptc: Sequence[str | BaseTool] | None = None,
-        guards: Sequence[AgentMiddleware] = (),  # type: ignore[type-arg]
+        guards: Sequence[AgentMiddleware] = (),
         sandbox: WasmPythonSandbox | None = None,
         backend: WasmSandbox | None = None,
         store: SessionStore | None = None,
@@ -95,8 +95,10 @@ class WasmCodeInterpreterMiddleware(AgentMiddleware):  # type: ignore[type-arg]
         if mode not in ("thread", "turn", "call"):
             raise ValueError(f"mode must be 'thread', 'turn' or 'call', got {mode!r}")
         self.mode: Mode = mode
-        self.sandbox = sandbox or (backend.python if backend is not None else None) or WasmPythonSandbox(
-            preload=("numpy", "pandas"), evict_idle=True, quiet=True
+        self.sandbox = (
+            sandbox
+            or (backend.python if backend is not None else None)
+            or WasmPythonSandbox(preload=("numpy", "pandas"), evict_idle=True, quiet=True)
         )
         self.backend = backend
         self.store = store
@@ -112,10 +114,10 @@ class WasmCodeInterpreterMiddleware(AgentMiddleware):  # type: ignore[type-arg]
 
     # -- the tool ------------------------------------------------------------------------------------------
     def _build_tool(self) -> BaseTool:
-        def run(code: str, runtime: ToolRuntime) -> Command | str:  # type: ignore[type-arg]
+        def run(code: str, runtime: ToolRuntime) -> Command[Any] | str:
             return self._run(code, runtime, None)
 
-        async def arun(code: str, runtime: ToolRuntime) -> Command | str:  # type: ignore[type-arg]
+        async def arun(code: str, runtime: ToolRuntime) -> Command[Any] | str:
             loop = asyncio.get_running_loop()
             return await asyncio.to_thread(self._run, code, runtime, loop)
 
@@ -132,13 +134,13 @@ class WasmCodeInterpreterMiddleware(AgentMiddleware):  # type: ignore[type-arg]
         """The tools code may call (names resolved against the agent's tools seen on the last model call)."""
         return dict(self._ptc_tools)
 
-    def _key(self, runtime: ToolRuntime) -> str:  # type: ignore[type-arg]
+    def _key(self, runtime: ToolRuntime) -> str:
         configurable = (runtime.config or {}).get("configurable") or {}
         thread = str(configurable.get("thread_id", "default"))
         return f"{thread}:turn:{self._turn_id(runtime)}" if self.mode == "turn" else thread
 
     @staticmethod
-    def _turn_id(runtime: ToolRuntime) -> str:  # type: ignore[type-arg]
+    def _turn_id(runtime: ToolRuntime) -> str:
         # A turn is one agent run over the thread: the messages before the latest human message are its past.
         from langchain_core.messages import HumanMessage
 
@@ -160,7 +162,7 @@ class WasmCodeInterpreterMiddleware(AgentMiddleware):  # type: ignore[type-arg]
             self._sessions[key] = session
         return session, found is not None
 
-    def _run(self, code: str, runtime: ToolRuntime, loop: asyncio.AbstractEventLoop | None) -> Command | str:  # type: ignore[type-arg]
+    def _run(self, code: str, runtime: ToolRuntime, loop: asyncio.AbstractEventLoop | None) -> Command[Any] | str:
         bridge = ToolBridge(
             self.exposed_tools(), config=runtime.config, state=runtime.state, guards=self.guards, loop=loop
         )
@@ -202,20 +204,20 @@ class WasmCodeInterpreterMiddleware(AgentMiddleware):  # type: ignore[type-arg]
             return interp.run(code, self.sandbox.limits, self.sandbox.result_caps, bridge=bridge)
 
     @staticmethod
-    def _stream(runtime: ToolRuntime, result: PythonResult) -> None:  # type: ignore[type-arg]
+    def _stream(runtime: ToolRuntime, result: PythonResult) -> None:
         writer = getattr(runtime, "stream_writer", None)
         if writer is not None and result.stdout:
             writer({"type": "python_stdout", "text": result.stdout})
 
     def _reply(
         self,
-        runtime: ToolRuntime,  # type: ignore[type-arg]
+        runtime: ToolRuntime,
         text: str,
         bridge: ToolBridge,
         *,
         status: Literal["success", "error"],
         result: PythonResult | None = None,
-    ) -> Command | str:
+    ) -> Command[Any] | str:
         update = bridge.state_update()
         artifact = {"tool_calls": bridge.calls, "result": None if result is None else result.as_dict()}
         message = ToolMessage(
@@ -237,7 +239,7 @@ class WasmCodeInterpreterMiddleware(AgentMiddleware):  # type: ignore[type-arg]
             session.close()
 
     # -- hooks ---------------------------------------------------------------------------------------------
-    def _prepare(self, request: ModelRequest) -> ModelRequest:  # type: ignore[type-arg]
+    def _prepare(self, request: ModelRequest) -> ModelRequest:
         for tool in request.tools or []:
             if isinstance(tool, BaseTool) and tool.name in self._ptc_names:
                 self._ptc_tools.setdefault(tool.name, tool)
@@ -248,16 +250,16 @@ class WasmCodeInterpreterMiddleware(AgentMiddleware):  # type: ignore[type-arg]
 
     def wrap_model_call(
         self,
-        request: ModelRequest,  # type: ignore[type-arg]
-        handler: Callable[[ModelRequest], ModelResponse],  # type: ignore[type-arg]
-    ) -> ModelResponse:  # type: ignore[type-arg]
+        request: ModelRequest,
+        handler: Callable[[ModelRequest], ModelResponse],
+    ) -> ModelResponse:
         return handler(self._prepare(request))
 
     async def awrap_model_call(
         self,
-        request: ModelRequest,  # type: ignore[type-arg]
-        handler: Callable[[ModelRequest], Awaitable[ModelResponse]],  # type: ignore[type-arg]
-    ) -> ModelResponse:  # type: ignore[type-arg]
+        request: ModelRequest,
+        handler: Callable[[ModelRequest], Awaitable[ModelResponse]],
+    ) -> ModelResponse:
         return await handler(self._prepare(request))
 
     def after_agent(self, state: Any, runtime: Any) -> dict[str, Any] | None:
