@@ -188,3 +188,22 @@ def test_files_are_shared_with_the_deep_agents_backend():
         assert backend.session("s").fs.read_bytes("/workspace/out.csv") == b"v,w\n1,10\n2,20\n"
     finally:
         backend.close()
+
+
+def test_thread_sessions_survive_the_process_in_a_session_store():
+    from langgraph.store.memory import InMemoryStore
+
+    from langchain_wasm.python.persist import SessionStore
+
+    store = SessionStore(InMemoryStore())
+    first = WasmCodeInterpreterMiddleware(store=store)
+    cfg = {"configurable": {"thread_id": "persist"}}
+    create_agent(script("x = 6 * 7"), tools=[], middleware=[first]).invoke({"messages": [("user", "a")]}, cfg)
+    first.close()  # the process is gone: only the store remains
+    second = WasmCodeInterpreterMiddleware(store=store)
+    try:
+        state = create_agent(script("x"), tools=[], middleware=[second]).invoke({"messages": [("user", "b")]}, cfg)
+        assert tool_messages(state)["c0"].content == "42"
+        assert all("LCW" not in str(m.content) for m in state["messages"])  # no snapshot bytes in messages
+    finally:
+        second.close()

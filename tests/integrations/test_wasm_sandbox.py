@@ -191,3 +191,21 @@ def test_files_survive_the_process_in_a_store():
         third.close()
     finally:
         second.close()
+
+
+def test_provider_entry_point_get_or_create_delete():
+    from importlib.metadata import entry_points
+
+    (ep,) = [e for e in entry_points(group="deepagents_code.sandbox_providers") if e.name == "wasm"]
+    provider = ep.load()()
+    a = provider.get_or_create(sandbox_id="a")
+    assert provider.get_or_create(sandbox_id="a") is a
+    a.execute("echo hi > f")
+    b = provider.get_or_create()
+    assert b.execute("ls").output == ""
+    assert a.execute("cat f").output == "hi\n"
+    assert [i["sandbox_id"] for i in provider.list()["items"]] == sorted(["a", b.default_thread])
+    provider.delete(sandbox_id="a")
+    assert provider.get_or_create(sandbox_id="a").execute("ls").output == ""
+    for sid in ("a", b.default_thread):
+        provider.delete(sandbox_id=sid)

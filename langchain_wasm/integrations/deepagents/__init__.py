@@ -13,5 +13,6 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     ) from exc
 
 from .backend import WasmSandbox
+from .provider import WasmSandboxProvider
 
-__all__ = ["WasmSandbox"]
+__all__ = ["WasmSandbox", "WasmSandboxProvider"]

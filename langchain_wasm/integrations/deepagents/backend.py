@@ -109,6 +109,7 @@ class WasmSandbox(SandboxBackendProtocol):
         max_output_bytes: most bytes of output one ``execute`` returns (then ``truncated=True``).
         store: a ``SessionStore`` to keep each thread's files across processes (saved after each change).
         thread_id: the sandbox used outside a LangGraph run (or when the run has no thread id).
+        per_thread: one sandbox per LangGraph thread id (``False``: always the ``thread_id`` one).
         env: extra environment variables for the shell.
     """
 
@@ -120,6 +121,7 @@ class WasmSandbox(SandboxBackendProtocol):
         max_output_bytes: int = 1024 * 1024,
         store: SessionStore | None = None,
         thread_id: str = "default",
+        per_thread: bool = True,
         env: dict[str, str] | None = None,
     ) -> None:
         self.python = python or WasmPythonSandbox(preload=("numpy", "pandas"), idle_timeout_s=None, quiet=True)
@@ -127,6 +129,7 @@ class WasmSandbox(SandboxBackendProtocol):
         self.max_output_bytes = max_output_bytes
         self.store = store
         self.default_thread = thread_id
+        self.per_thread = per_thread
         self.env = {"HOME": "/workspace", "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", **(env or {})}
         self._sessions: dict[str, SandboxSession] = {}
         self._lock = threading.Lock()
@@ -134,7 +137,7 @@ class WasmSandbox(SandboxBackendProtocol):
     # -- sessions ------------------------------------------------------------------------------------------
     def session(self, thread_id: str | None = None) -> SandboxSession:
         """The sandbox of ``thread_id`` (default: the running LangGraph thread), created or restored on demand."""
-        key = thread_id if thread_id is not None else _thread_key(self.default_thread)
+        key = thread_id if thread_id is not None else self._current()
         with self._lock:
             found = self._sessions.get(key)
             if found is not None and not found.closed:
@@ -147,6 +150,9 @@ class WasmSandbox(SandboxBackendProtocol):
             if blob is not None:
                 session.restore(blob)
         return session
+
+    def _current(self) -> str:
+        return _thread_key(self.default_thread) if self.per_thread else self.default_thread
 
     @staticmethod
     def _store_key(thread: str) -> str:
@@ -164,7 +170,7 @@ class WasmSandbox(SandboxBackendProtocol):
 
     def delete_sandbox(self, thread_id: str | None = None) -> None:
         """Delete the sandbox of ``thread_id`` (default: the current one), its files and its saved copy."""
-        key = thread_id if thread_id is not None else _thread_key(self.default_thread)
+        key = thread_id if thread_id is not None else self._current()
         with self._lock:
             session = self._sessions.pop(key, None)
         if session is not None:
