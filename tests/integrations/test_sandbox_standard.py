@@ -3,6 +3,7 @@ LocalShellBackend (the unsandboxed baseline): every test the local shell passes,
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Iterator
 
@@ -32,11 +33,22 @@ class TestWasmSandboxStandard(SandboxIntegrationTests):
             backend.close()
 
 
+_LOCAL_ROOT = tempfile.mkdtemp(prefix="lcw-local-shell-suite-")
+
+
 class TestLocalShellBaseline(SandboxIntegrationTests):
+    """The host's own shell: its test files go to a private temporary folder, not the shared /tmp."""
+
+    @property
+    def sandbox_root_dir(self) -> str:
+        return f"{_LOCAL_ROOT}/test_sandbox_ops/"
+
     @pytest.fixture(scope="class")
     def sandbox(self) -> Iterator[SandboxBackendProtocol]:
-        with tempfile.TemporaryDirectory() as root:
-            yield LocalShellBackend(root_dir=root, virtual_mode=False, inherit_env=True)
+        try:
+            yield LocalShellBackend(root_dir=_LOCAL_ROOT, virtual_mode=False, inherit_env=True)
+        finally:
+            shutil.rmtree(_LOCAL_ROOT, ignore_errors=True)
 
 
 def test_every_local_shell_pass_is_ours() -> None:
