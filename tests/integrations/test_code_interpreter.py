@@ -207,3 +207,60 @@ def test_thread_sessions_survive_the_process_in_a_session_store():
         assert all("LCW" not in str(m.content) for m in state["messages"])  # no snapshot bytes in messages
     finally:
         second.close()
+
+
+def test_hostile_code_cannot_abuse_the_bridge(mw):
+    code = (
+        "import _host, json\n"
+        "out = []\n"
+        "for frame in (b'LCWCALL', b'LCWCALL{', b'LCWCALL' + json.dumps({'name': 'python', 'args': {}}).encode(),\n"
+        "              b'LCWCALL' + json.dumps({'name': 'add', 'args': [1, 2]}).encode(),\n"
+        "              b'LCWCALL' + json.dumps({'name': '__import__', 'args': {}}).encode()):\n"
+        "    out.append(json.loads(_host.call(frame))['ok'])\n"
+        "try:\n    _host.call(b'LCWCALL' + b' ' * (2 << 20))\nexcept OSError as e:\n    out.append('refused')\n"
+        "out.append(tools.add(a=1, b=2))\n"
+        "out"
+    )
+    agent = create_agent(script(code), tools=[add, lookup], middleware=[mw])
+    state = agent.invoke({"messages": [{"role": "user", "content": "go"}]}, {"configurable": {"thread_id": "evil"}})
+    assert tool_messages(state)["c0"].content == "[False, False, False, False, False, 'refused', 3]"
+
+
+def test_the_interpreter_tool_is_never_exposed_to_itself():
+    with pytest.raises(ValueError, match="cannot be exposed"):
+        WasmCodeInterpreterMiddleware(ptc=["python"])
+
+
+def test_turn_mode_forgets_between_runs():
+    mw = WasmCodeInterpreterMiddleware(mode="turn")
+    saver = InMemorySaver()
+    cfg = {"configurable": {"thread_id": "turns"}}
+    try:
+        model = script("y = 1", "y")
+        model.script.insert(2, AIMessage("first turn over"))
+        model.script.insert(3, AIMessage("", tool_calls=[call("python", {"code": "y"}, "c2")]))
+        agent = create_agent(model, tools=[], middleware=[mw], checkpointer=saver)
+        state = agent.invoke({"messages": [{"role": "user", "content": "a"}]}, cfg)
+        assert tool_messages(state)["c1"].content == "1"
+        state = agent.invoke({"messages": [{"role": "user", "content": "b"}]}, cfg)
+        assert "NameError" in tool_messages(state)["c2"].content
+    finally:
+        mw.close()
+
+
+def test_an_edited_approval_runs_the_reviewers_arguments():
+    SENT.clear()
+    hitl = HumanInTheLoopMiddleware(interrupt_on={"send": True})
+    mw = WasmCodeInterpreterMiddleware(ptc=["send"], guards=[hitl])
+    try:
+        agent = create_agent(
+            script("tools.send(to='all', text='x')"), tools=[send], middleware=[hitl, mw], checkpointer=InMemorySaver()
+        )
+        cfg = {"configurable": {"thread_id": "edit"}}
+        agent.invoke({"messages": [{"role": "user", "content": "go"}]}, cfg)
+        edited = {"type": "edit", "edited_action": {"name": "send", "args": {"to": "one", "text": "y"}}}
+        state = agent.invoke(Command(resume={"decisions": [edited]}), cfg)
+        assert SENT == ["one:y"]
+        assert tool_messages(state)["c0"].content == "'sent'"
+    finally:
+        mw.close()
