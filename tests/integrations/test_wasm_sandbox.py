@@ -209,3 +209,28 @@ def test_provider_entry_point_get_or_create_delete():
     assert provider.get_or_create(sandbox_id="a").execute("ls").output == ""
     for sid in ("a", b.default_thread):
         provider.delete(sandbox_id=sid)
+
+
+def test_shell_writes_have_a_per_command_quota():
+    small = WasmSandbox()
+    try:
+        small.session().fs.write_quota = 10_000
+        r = small.execute("for i in $(seq 1 100); do seq 1 1000 > f$i; done; cat f* | wc -c")
+        assert "Disk quota exceeded" in r.output
+        assert int(r.output.split()[-1]) <= 10_000
+        assert small.execute("echo fine > g && cat g").output == "fine\n"  # the quota is per command
+    finally:
+        small.close()
+
+
+def test_least_recently_used_sandbox_is_closed_past_the_cap():
+    capped = WasmSandbox(max_sandboxes=2)
+    try:
+        a = capped.session("a")
+        capped.session("b")
+        capped.session("a")
+        capped.session("c")  # evicts b, the least recently used
+        assert not a.closed
+        assert sorted(capped._sessions) == ["a", "c"]
+    finally:
+        capped.close()

@@ -67,11 +67,16 @@ class SandboxFS:
     Args:
         workspace: the session's folders.
         max_file_bytes: the largest file one write may create (the host's disk is not a quota).
+        write_quota: most bytes the shell's commands may write during one ``execute`` (``reset_quota``).
     """
 
-    def __init__(self, workspace: Workspace, *, max_file_bytes: int = 256 * 1024 * 1024) -> None:
+    def __init__(
+        self, workspace: Workspace, *, max_file_bytes: int = 256 * 1024 * 1024, write_quota: int = 1024 * 1024 * 1024
+    ) -> None:
         self.workspace = workspace
         self.max_file_bytes = max_file_bytes
+        self.write_quota = write_quota
+        self.written = 0
         self._roots = {"workspace": str(workspace.path), "tmp": str(workspace.tmp)}
 
     # -- walking -------------------------------------------------------------------------------------------
@@ -186,6 +191,9 @@ class SandboxFS:
             size = (info.st_size if append and info is not None else 0) + len(data)
             if size > self.max_file_bytes:
                 raise _err(OSError, errno.EFBIG, vpath)
+            if self.written + len(data) > self.write_quota:
+                raise _err(OSError, errno.EDQUOT, vpath)
+            self.written += len(data)
             flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | _CLOEXEC
             flags |= os.O_APPEND if append else os.O_TRUNC
             try:

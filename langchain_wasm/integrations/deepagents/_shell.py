@@ -51,6 +51,7 @@ class Shell:
 
     def run(self, command: str, *, timeout_s: float, cwd: str = "/workspace") -> ShellResult:
         out = Sink(self.max_output_bytes)
+        self.fs.written = 0  # the write quota is per command
         ctx = Ctx(self.fs, cwd, {**self.env, "PWD": cwd}, out, out, time.monotonic() + timeout_s)
         try:
             tree = parse(command)

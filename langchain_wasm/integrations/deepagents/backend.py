@@ -110,6 +110,8 @@ class WasmSandbox(SandboxBackendProtocol):
         store: a ``SessionStore`` to keep each thread's files across processes (saved after each change).
         thread_id: the sandbox used outside a LangGraph run (or when the run has no thread id).
         per_thread: one sandbox per LangGraph thread id (``False``: always the ``thread_id`` one).
+        max_sandboxes: most live sandboxes (each holds an interpreter); past it the least recently used one is
+            closed (its files are kept only with a ``store``).
         env: extra environment variables for the shell.
     """
 
@@ -122,6 +124,7 @@ class WasmSandbox(SandboxBackendProtocol):
         store: SessionStore | None = None,
         thread_id: str = "default",
         per_thread: bool = True,
+        max_sandboxes: int = 32,
         env: dict[str, str] | None = None,
     ) -> None:
         self.python = python or WasmPythonSandbox(preload=("numpy", "pandas"), idle_timeout_s=None, quiet=True)
@@ -130,6 +133,7 @@ class WasmSandbox(SandboxBackendProtocol):
         self.store = store
         self.default_thread = thread_id
         self.per_thread = per_thread
+        self.max_sandboxes = max_sandboxes
         self.env = {"HOME": "/workspace", "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", **(env or {})}
         self._sessions: dict[str, SandboxSession] = {}
         self._lock = threading.Lock()
@@ -139,12 +143,18 @@ class WasmSandbox(SandboxBackendProtocol):
         """The sandbox of ``thread_id`` (default: the running LangGraph thread), created or restored on demand."""
         key = thread_id if thread_id is not None else self._current()
         with self._lock:
-            found = self._sessions.get(key)
+            found = self._sessions.pop(key, None)
             if found is not None and not found.closed:
+                self._sessions[key] = found  # most recently used last
                 return found
+            evicted = list(self._sessions.items())[: max(0, len(self._sessions) + 1 - self.max_sandboxes)]
+            for old_key, _ in evicted:
+                del self._sessions[old_key]
             session = self._sessions[key] = SandboxSession(
                 self.python, env=self.env, max_output_bytes=self.max_output_bytes
             )
+        for _, old in evicted:
+            old.close()
         if self.store is not None:
             blob = self.store.load_bytes(self._store_key(key))
             if blob is not None:
