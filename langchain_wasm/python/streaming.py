@@ -6,6 +6,7 @@ live output and writes each new piece as ``{"type": "python_stdout", "text": ...
 
 from __future__ import annotations
 
+import codecs
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -24,7 +25,7 @@ def stream_writer() -> Callable[[Any], None] | None:
         from langgraph.config import get_stream_writer
 
         return get_stream_writer()
-    except (ImportError, RuntimeError):
+    except (ImportError, RuntimeError, KeyError):  # outside a graph run, or a config without a runtime
         return None
 
 
@@ -40,19 +41,31 @@ def stream_run(session: PythonSession, code: str, writer: Callable[[Any], None] 
         except BaseException as exc:  # re-raised on the calling thread
             box["error"] = exc
 
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")  # a piece may end inside a character
+
+    def emit(data: bytes, final: bool = False) -> bool:
+        text = decoder.decode(data, final)
+        if not text:
+            return True
+        try:
+            writer({"type": "python_stdout", "text": text})
+        except Exception:  # a failing stream must not fail the run: stop streaming
+            return False
+        return True
+
     worker = threading.Thread(target=work, name="langchain-wasm-python-run", daemon=True)
     worker.start()
-    sent = 0
+    sent, streaming = 0, True
     while worker.is_alive():
         worker.join(POLL_S)
         live = session.live_output()
-        if len(live) > sent:
-            writer({"type": "python_stdout", "text": live[sent:].decode("utf-8", "replace")})
+        if streaming and len(live) > sent:
+            streaming = emit(live[sent:])
             sent = len(live)
     if "error" in box:
         raise box["error"]
     result: PythonResult = box["result"]
     tail = result.stdout.encode("utf-8", "surrogateescape")[sent:]
-    if tail:
-        writer({"type": "python_stdout", "text": tail.decode("utf-8", "replace")})
+    if streaming:
+        emit(tail, final=True)
     return result
