@@ -7,12 +7,18 @@ through the host" (the design's multi-agent rule).
 
     graph = build_multi_agent(analyst_model, reporter_model, checkpointer=...)
     graph.invoke({"task": "Summarize these sales", "data_csv": "month,units\\n..."}, {"configurable": {...}})
+
+Served (``langgraph.json``: ``wasm_team``), the graph is built once at import: both agents use
+``$LANGCHAIN_WASM_MODEL`` (a ``provider:model`` or ``llamacpp:`` spec), or, when it is unset or ``recorded``,
+the recordings in ``recordings/team_*.json`` (offline). Each agent's session is saved in the server's store
+under its own name, so the team's interpreters survive restarts like the single agent's.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 from typing import Any, TypedDict
 
 from langchain_core.language_models import BaseChatModel
@@ -41,14 +47,14 @@ def build_multi_agent(
 ) -> Any:
     """A two-agent graph: ``analyst`` then ``reporter``, each with its own Python tool (own sessions)."""
     sandbox = sandbox or WasmPythonSandbox()
-    analyst_tool = WasmPythonTool(sandbox=sandbox, name="python")
-    reporter_tool = WasmPythonTool(sandbox=sandbox, name="python")
+    analyst_tool = WasmPythonTool(sandbox=sandbox, name="python", session_name="analyst")
+    reporter_tool = WasmPythonTool(sandbox=sandbox, name="python", session_name="reporter")
     analyst = create_wasm_agent(analyst_model, [analyst_tool], approve=None, name="analyst")
     reporter = create_wasm_agent(reporter_model, [reporter_tool], approve=None, name="reporter")
 
     def run_analyst(state: TeamState, config: RunnableConfig) -> dict[str, Any]:
         thread = str((config.get("configurable") or {}).get("thread_id", "team"))
-        session, _ = analyst_tool.session_for(thread)
+        session, _ = analyst_tool.session_for(thread, _store(config))
         session.put_file("data.csv", state["data_csv"])  # the host hands the input over
         out = analyst.invoke(
             {
@@ -67,7 +73,7 @@ def build_multi_agent(
 
     def run_reporter(state: TeamState, config: RunnableConfig) -> dict[str, Any]:
         thread = str((config.get("configurable") or {}).get("thread_id", "team"))
-        session, _ = reporter_tool.session_for(thread)
+        session, _ = reporter_tool.session_for(thread, _store(config))
         session.put_file("analysis.json", json.dumps(state["analysis"]))  # state -> the reporter's workspace
         out = reporter.invoke(
             {"messages": [HumanMessage("Write a short report of the statistics in analysis.json.")]}, config
@@ -83,10 +89,26 @@ def build_multi_agent(
     return graph.compile(checkpointer=checkpointer, name="wasm_team")
 
 
-def make_graph() -> Any:  # the LangGraph CLI entry point
-    from langchain.chat_models import init_chat_model
+def _store(config: RunnableConfig) -> Any:
+    """The run's store (LangGraph Server's, or ``compile(store=...)``'s), where the sessions are saved."""
+    conf = config.get("configurable") or {}
+    return getattr(conf.get("__pregel_runtime"), "store", None) or conf.get("__pregel_store")
 
-    spec = os.environ.get("LANGCHAIN_WASM_MODEL")
-    if not spec:
-        raise RuntimeError("set LANGCHAIN_WASM_MODEL=provider:model to serve the multi-agent graph")
-    return build_multi_agent(init_chat_model(spec), init_chat_model(spec))
+
+def _build_served() -> Any:
+    from langchain_wasm.chat_models.specs import chat_model_from_spec, load_recording
+
+    spec = os.environ.get("LANGCHAIN_WASM_MODEL", "").strip()
+    if spec in ("", "recorded"):
+        here = Path(__file__).parent / "recordings"
+        analyst, reporter = load_recording(here / "team_analyst.json"), load_recording(here / "team_reporter.json")
+    else:
+        analyst, reporter = chat_model_from_spec(spec), chat_model_from_spec(spec)
+    return build_multi_agent(analyst, reporter)
+
+
+_SERVED = _build_served()  # at import: the server imports graphs on a worker thread, outside its event loop
+
+
+def make_graph() -> Any:  # the LangGraph CLI entry point, called per run in the event loop: no work here
+    return _SERVED

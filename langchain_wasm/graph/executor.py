@@ -197,7 +197,8 @@ class Executor:
 
 
 def _tool_config(config: RunnableConfig | None) -> RunnableConfig | None:
-    """The step's config for the tool: its thread id (stateful tools key sessions by it) and callbacks."""
+    """The step's config for the tool: its thread id (stateful tools key sessions by it), the run's store and
+    callbacks."""
     if config is None:
         return None
     user = {
@@ -205,6 +206,10 @@ def _tool_config(config: RunnableConfig | None) -> RunnableConfig | None:
         for k, v in (config.get("configurable") or {}).items()
         if not k.startswith("__") and not k.startswith("checkpoint_")
     }
+    conf = config.get("configurable") or {}
+    store = getattr(conf.get("__pregel_runtime"), "store", None) or conf.get("__pregel_store")
+    if store is not None:  # the run's store: stateful tools keep what must outlive the process there
+        user["__pregel_store"] = store
     return {"configurable": user, "callbacks": config.get("callbacks")}
 
 

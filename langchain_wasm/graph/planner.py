@@ -54,8 +54,8 @@ class Planner:
             return done
         messages = [self.system, *state.get("messages", [])]
         if self.structured is not None:
-            return self._decide(state, *self._read(self.structured.invoke(messages)))
-        return self._decide(state, *self._read_text(self.model.invoke(messages)))
+            return _turn(state, self._decide(state, *self._read(self.structured.invoke(messages))))
+        return _turn(state, self._decide(state, *self._read_text(self.model.invoke(messages))))
 
     async def acall(self, state: WasmAgentState) -> dict[str, Any]:
         done = self._out_of_rounds(state)
@@ -63,12 +63,12 @@ class Planner:
             return done
         messages = [self.system, *state.get("messages", [])]
         if self.structured is not None:
-            return self._decide(state, *self._read(await self.structured.ainvoke(messages)))
-        return self._decide(state, *self._read_text(await self.model.ainvoke(messages)))
+            return _turn(state, self._decide(state, *self._read(await self.structured.ainvoke(messages))))
+        return _turn(state, self._decide(state, *self._read_text(await self.model.ainvoke(messages))))
 
     # -- helpers -----------------------------------------------------------------------------------------------
     def _out_of_rounds(self, state: WasmAgentState) -> dict[str, Any] | None:
-        rounds = state.get("iteration", 0)
+        rounds = 0 if state.get("final_answer") is not None else state.get("iteration", 0)
         if rounds < self.max_iterations:
             return None
         text = (
@@ -142,3 +142,10 @@ class Planner:
             }
         feedback += "\nReply with a corrected plan as one JSON object."
         return {"messages": [*shown, HumanMessage(feedback, name="validator")], "plan": None, "repairs": repairs}
+
+
+def _turn(state: WasmAgentState, update: dict[str, Any]) -> dict[str, Any]:
+    """A planner entered after a final answer starts a new turn: the old answer and round count are cleared."""
+    if state.get("final_answer") is None:
+        return update
+    return {"final_answer": None, "iteration": 0, **update}

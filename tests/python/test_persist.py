@@ -207,3 +207,13 @@ def test_bad_arguments(sandbox):
         SessionStore(InMemoryStore(), namespace=("a.b",))
     with pytest.raises(ValueError, match="session key"):
         SessionStore(InMemoryStore()).record("")
+
+
+def test_a_chunk_larger_than_its_manifest_claims_is_refused_before_decoding(store, sandbox):
+    small = SessionStore(store, max_bytes=1000)
+    digest, ops = small._encode("t", b"x" * 10)
+    small._commit("t", digest, ops)
+    hexd = digest.removeprefix("sha256:")
+    store.put(small._chunks("t", hexd), "0", {"data": "A" * 8000})  # 6,000 bytes of base64 behind a 10-byte blob
+    with pytest.raises(SnapshotError, match="above the limit of 1000 bytes"):
+        small.load("t", sandbox)
