@@ -234,3 +234,19 @@ def test_least_recently_used_sandbox_is_closed_past_the_cap():
         assert sorted(capped._sessions) == ["a", "c"]
     finally:
         capped.close()
+
+
+def test_hostile_nesting_and_sizes_are_refused(sb):
+    assert sb.execute("echo " + "$(" * 3000 + "echo x" + ")" * 3000).exit_code == 2
+    assert sb.execute("printf '%999999999d' 1").exit_code == 1
+    fd = os.open(sb.session().workspace.path, os.O_RDONLY)
+    for name in ["deep"] + ["d"] * 600:  # deep, as a guest could make it
+        os.mkdir(name, dir_fd=fd)
+        nxt = os.open(name, os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = nxt
+    os.close(fd)
+    r = sb.execute("rm -rf deep; echo after; ls")
+    assert "after" in r.output
+    assert "deep" not in r.output
+    assert sb.execute("echo still alive").output == "still alive\n"

@@ -5,6 +5,7 @@ errors are printed the way coreutils prints them (``cat: x: No such file or dire
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -42,6 +43,9 @@ def b_printf(ctx: Ctx, args: list[str]) -> int:
         ctx.err.write(b"printf: usage: printf format [arguments]\n")
         return 2
     fmt, values = args[0].encode().decode("unicode_escape", "replace"), args[1:]
+    if re.search(r"%[-+ #0]*(\d{6,}|\*)|\.(\d{6,})", fmt):
+        ctx.err.write(b"printf: field width or precision too large\n")
+        return 1
     count = max(1, fmt.count("%") - 2 * fmt.count("%%"))
     out, first = [], True
     while first or values:

@@ -279,7 +279,10 @@ class SandboxFS:
                 return
             if not recursive:
                 raise _err(IsADirectoryError, errno.EISDIR, vpath)
-            self._rmtree(dfd, name)
+            try:
+                self._rmtree(dfd, name)
+            except RecursionError:
+                raise _err(OSError, errno.ELOOP, vpath) from None
 
     def _rmtree(self, dfd: int, name: str) -> None:
         fd = os.open(name, _DIR, dir_fd=dfd)

@@ -61,6 +61,9 @@ class Shell:
             status = self.run_list(ctx, tree)
         except ShellExit as stop:
             status = stop.status
+        except (RecursionError, MemoryError, ValueError) as exc:  # a hostile command: nesting, sizes
+            out.write(f"sh: command refused: {type(exc).__name__}: {str(exc)[:200]}\n".encode())
+            return ShellResult(out.data.decode("utf-8", "replace"), 2, out.truncated)
         except CommandTimeout as stop:
             if stop.args and isinstance(stop.args[0], bytes):
                 out.write(stop.args[0])
