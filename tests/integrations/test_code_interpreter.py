@@ -264,3 +264,16 @@ def test_an_edited_approval_runs_the_reviewers_arguments():
         assert tool_messages(state)["c0"].content == "'sent'"
     finally:
         mw.close()
+
+
+def test_a_limit_with_exit_behavior_error_aborts_the_run():
+    from langchain.agents.middleware.tool_call_limit import ToolCallLimitExceededError
+
+    limit = ToolCallLimitMiddleware(tool_name="add", run_limit=1, exit_behavior="error")
+    mw = WasmCodeInterpreterMiddleware(ptc=["add"], guards=[limit])
+    try:
+        agent = create_agent(script("tools.add(a=1, b=1)\ntools.add(a=2, b=2)"), tools=[add], middleware=[limit, mw])
+        with pytest.raises(ToolCallLimitExceededError):
+            agent.invoke({"messages": [{"role": "user", "content": "go"}]}, {"configurable": {"thread_id": "err"}})
+    finally:
+        mw.close()
