@@ -250,3 +250,43 @@ def test_hostile_nesting_and_sizes_are_refused(sb):
     assert "after" in r.output
     assert "deep" not in r.output
     assert sb.execute("echo still alive").output == "still alive\n"
+
+
+def test_two_workers_share_a_thread_through_the_graphs_store():
+    from deepagents import create_deep_agent
+    from langchain_core.messages import AIMessage
+    from langgraph.store.memory import InMemoryStore
+
+    from tests.tools.scripted import ScriptedChatModel, call
+
+    store = InMemoryStore()  # what LangGraph Server gives every worker
+    cfg = {"configurable": {"thread_id": "shared"}}
+    workers = [WasmSandbox(), WasmSandbox()]
+    try:
+        first = ScriptedChatModel(
+            script=[AIMessage("", tool_calls=[call("execute", {"command": "echo one > n.txt"}, "1")]), AIMessage("ok")]
+        )
+        create_deep_agent(model=first, backend=workers[0], store=store).invoke({"messages": [("user", "a")]}, cfg)
+        second = ScriptedChatModel(
+            script=[
+                AIMessage("", tool_calls=[call("execute", {"command": "cat n.txt && echo two >> n.txt"}, "2")]),
+                AIMessage("ok"),
+            ]
+        )
+        state = create_deep_agent(model=second, backend=workers[1], store=store).invoke(
+            {"messages": [("user", "b")]}, cfg
+        )
+        assert "one" in str(state["messages"][-2].content)
+        third = ScriptedChatModel(
+            script=[
+                AIMessage("", tool_calls=[call("execute", {"command": "cat n.txt; ls /workspace"}, "3")]),
+                AIMessage("ok"),
+            ]
+        )
+        state = create_deep_agent(model=third, backend=workers[0], store=store).invoke(
+            {"messages": [("user", "c")]}, cfg
+        )
+        assert "one\ntwo" in str(state["messages"][-2].content)  # worker 0 picked up worker 1's newer copy
+    finally:
+        for w in workers:
+            w.close()

@@ -113,6 +113,7 @@ class SandboxSession:
         self._interp: Interpreter | None = None
         self.lock = threading.RLock()
         self.closed = False
+        self.digest: str | None = None  # the store copy these files match
 
     def execute(self, command: str, timeout_s: float) -> ShellResult:
         with self.lock:
@@ -172,8 +173,9 @@ class SandboxSession:
             packed = self.workspace.pack(self.python.snapshot_workspace_bytes)
             return encode_snapshot(baseline, baseline, packed, runtime=self.python.runtime.digest)
 
-    def restore(self, blob: bytes) -> None:
-        """Bring back the files of ``snapshot()`` (``SnapshotError`` if the blob is not one of this runtime's)."""
+    def restore(self, blob: bytes, *, replace: bool = False) -> None:
+        """Bring back the files of ``snapshot()`` (``SnapshotError`` if the blob is not one of this runtime's);
+        ``replace`` first deletes the files there are now."""
         data = decode_snapshot(
             blob,
             runtime=self.python.runtime.digest,
@@ -181,6 +183,9 @@ class SandboxSession:
             workspace_cap=self.python.snapshot_workspace_bytes + (1 << 20),
         )
         with self.lock:
+            if replace:  # only /workspace is persisted; /tmp is scratch
+                for entry in self.fs.listdir("/workspace"):
+                    self.fs.remove(entry.path, recursive=True)
             self.workspace.unpack(data.workspace, self.python.snapshot_workspace_bytes)
 
     def close(self) -> None:

@@ -107,7 +107,8 @@ class WasmSandbox(SandboxBackendProtocol):
         python: the Python sandbox (limits, preloaded modules). Default: numpy and pandas preloaded.
         timeout: default seconds per ``execute``.
         max_output_bytes: most bytes of output one ``execute`` returns (then ``truncated=True``).
-        store: a ``SessionStore`` to keep each thread's files across processes (saved after each change).
+        store: a ``SessionStore`` (or LangGraph ``BaseStore``) keeping each thread's files across processes,
+            saved after each change; default: the running graph's store, if it has one; ``False``: none.
         thread_id: the sandbox used outside a LangGraph run (or when the run has no thread id).
         per_thread: one sandbox per LangGraph thread id (``False``: always the ``thread_id`` one).
         max_sandboxes: most live sandboxes (each holds an interpreter); past it the least recently used one is
@@ -121,7 +122,7 @@ class WasmSandbox(SandboxBackendProtocol):
         python: WasmPythonSandbox | None = None,
         timeout: int = DEFAULT_TIMEOUT_S,
         max_output_bytes: int = 1024 * 1024,
-        store: SessionStore | None = None,
+        store: SessionStore | Any = None,
         thread_id: str = "default",
         per_thread: bool = True,
         max_sandboxes: int = 32,
@@ -130,6 +131,10 @@ class WasmSandbox(SandboxBackendProtocol):
         self.python = python or WasmPythonSandbox(preload=("numpy", "pandas"), idle_timeout_s=None, quiet=True)
         self.timeout = timeout
         self.max_output_bytes = max_output_bytes
+        if store is not None and store is not False:
+            from langchain_wasm.python.threads import as_session_store
+
+            store = as_session_store(store)
         self.store = store
         self.default_thread = thread_id
         self.per_thread = per_thread
@@ -140,26 +145,48 @@ class WasmSandbox(SandboxBackendProtocol):
 
     # -- sessions ------------------------------------------------------------------------------------------
     def session(self, thread_id: str | None = None) -> SandboxSession:
-        """The sandbox of ``thread_id`` (default: the running LangGraph thread), created or restored on demand."""
+        """The sandbox of ``thread_id`` (default: the running LangGraph thread), created or restored on demand;
+        with a store, brought up to date if another process saved a newer copy."""
         key = thread_id if thread_id is not None else self._current()
         with self._lock:
             found = self._sessions.pop(key, None)
             if found is not None and not found.closed:
                 self._sessions[key] = found  # most recently used last
-                return found
-            evicted = list(self._sessions.items())[: max(0, len(self._sessions) + 1 - self.max_sandboxes)]
-            for old_key, _ in evicted:
-                del self._sessions[old_key]
-            session = self._sessions[key] = SandboxSession(
-                self.python, env=self.env, max_output_bytes=self.max_output_bytes
-            )
+                session, evicted = found, []
+            else:
+                evicted = list(self._sessions.items())[: max(0, len(self._sessions) + 1 - self.max_sandboxes)]
+                for old_key, _ in evicted:
+                    del self._sessions[old_key]
+                session = self._sessions[key] = SandboxSession(
+                    self.python, env=self.env, max_output_bytes=self.max_output_bytes
+                )
         for _, old in evicted:
             old.close()
-        if self.store is not None:
-            blob = self.store.load_bytes(self._store_key(key))
-            if blob is not None:
-                session.restore(blob)
+        store = self._resolve_store()
+        if store is not None:
+            record = store.record(self._store_key(key))
+            if record is not None and record.digest is not None and record.digest != session.digest:
+                blob = store.load_bytes(self._store_key(key), record)
+                if blob is not None:
+                    session.restore(blob, replace=True)
+                    session.digest = record.digest
         return session
+
+    def _resolve_store(self) -> SessionStore | None:
+        """The explicit store, else the running graph's store (``False``: none)."""
+        if self.store is False:
+            return None
+        if self.store is not None:
+            return self.store
+        try:
+            from langgraph.config import get_store
+
+            found = get_store()
+        except (RuntimeError, KeyError):  # not in a run, or a run without a store
+            return None
+        from langchain_wasm.python.threads import as_session_store
+
+        return as_session_store(found) if found is not None else None
 
     def _current(self) -> str:
         return _thread_key(self.default_thread) if self.per_thread else self.default_thread
@@ -169,10 +196,11 @@ class WasmSandbox(SandboxBackendProtocol):
         return f"deepagents:{thread}"
 
     def _saved(self, session: SandboxSession) -> None:
-        if self.store is not None:
+        store = self._resolve_store()
+        if store is not None:
             key = next((k for k, s in self._sessions.items() if s is session), None)
             if key is not None:
-                self.store.save(self._store_key(key), session)  # type: ignore[arg-type]  # duck-typed snapshot()
+                session.digest = store.save(self._store_key(key), session)  # type: ignore[arg-type]  # duck-typed
 
     @property
     def id(self) -> str:
@@ -185,8 +213,9 @@ class WasmSandbox(SandboxBackendProtocol):
             session = self._sessions.pop(key, None)
         if session is not None:
             session.close()
-        if self.store is not None:
-            self.store.delete(self._store_key(key))
+        store = self._resolve_store()
+        if store is not None:
+            store.delete(self._store_key(key))
 
     def close(self) -> None:
         """Close every sandbox this backend holds (saved copies stay in the store)."""
