@@ -16,7 +16,7 @@ import secrets
 import threading
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from langchain_wasm.errors import WasmCallError
 from langchain_wasm.runtime.capabilities import Capabilities, HostFunction, Preopen
@@ -35,7 +35,7 @@ from .results import PythonError, PythonResult, ResultCaps, parse_frame
 from .runtime_files import PythonRuntime
 from .workspace import GUEST_WORKSPACE, Workspace
 
-__all__ = ["Interpreter", "GUEST_ENV"]
+__all__ = ["BRIDGE_PREFIX", "Bridge", "Interpreter", "GUEST_ENV"]
 
 _MASK = 0xFFFFFFFF
 #: Default workspace quota of an interpreter (its /workspace and /tmp together).
@@ -70,19 +70,52 @@ class _Collector:
         self.refused = 0
 
 
+class Bridge(Protocol):
+    """Answers the guest's requests during a turn (programmatic tool calls): request bytes -> response bytes."""
+
+    max_request: int
+
+    def __call__(self, request: bytes) -> bytes: ...
+
+
 _local = threading.local()
 #: The driver's marshaled code object per runtime build, reported by the first install turn of the process.
 _COMPILED_DRIVER: dict[str, bytes] = {}
 
 
+#: A turn's bridge (``run(..., bridge=)``): request frames starting with this prefix are answered by it.
+BRIDGE_PREFIX = b"LCWCALL"
+
+
+def _answer_bridge(mem: GuestMemory, ptr: int, length: int, out_ptr_ptr: int, out_len_ptr: int) -> int:
+    bridge: Bridge = _local.bridge
+    if length > bridge.max_request:
+        return _FAULT
+    response = bridge(mem.read(ptr + len(BRIDGE_PREFIX), length - len(BRIDGE_PREFIX)))
+    out = mem.call_i32("host_alloc", len(response)) & _MASK if response else 0
+    if response and not out:
+        return _FAULT
+    mem.write(out, response)
+    mem.write_u32(out_ptr_ptr & _MASK, out)
+    mem.write_u32(out_len_ptr & _MASK, len(response))
+    return 0
+
+
 def _door(mem: GuestMemory, ptr: int, length: int, out_ptr_ptr: int, out_len_ptr: int) -> int:
-    """``host.call``: keep the frame for the running turn (capped in size and number), answer with b''."""
+    """``host.call``: keep the frame for the running turn (capped in size and number), answer with b''; a
+    frame for the turn's bridge gets the bridge's answer, placed in guest memory by the guest's allocator."""
     collector: _Collector | None = getattr(_local, "collector", None)
     if collector is None:
         return _NO_HOST
     length, ptr = length & _MASK, ptr & _MASK
     prefix = collector.prefix
     try:
+        if (
+            getattr(_local, "bridge", None) is not None
+            and length >= len(BRIDGE_PREFIX)
+            and mem.read(ptr, len(BRIDGE_PREFIX)) == BRIDGE_PREFIX
+        ):
+            return _answer_bridge(mem, ptr, length, out_ptr_ptr, out_len_ptr)
         if length >= len(prefix) and mem.read(ptr, len(prefix)) == prefix:
             if length > collector.cap:
                 collector.refused += 1
@@ -214,12 +247,15 @@ class Interpreter:
             None if self.workspace_entries is None else max(0, self.workspace_entries - used_entries),
         )
 
-    def _turn(self, source: str, limits: Limits, collector: _Collector | None) -> CallResult:
+    def _turn(
+        self, source: str, limits: Limits, collector: _Collector | None, bridge: Bridge | None = None
+    ) -> CallResult:
         data = source.encode("utf-8", "surrogatepass")
 
         def body(live: LiveInstance) -> int:
             _local.collector = collector
             _local.live = live
+            _local.bridge = bridge
             try:
                 ptr = live.call("host_alloc", len(data)) & _MASK if data else 0
                 if data and not ptr:
@@ -227,7 +263,7 @@ class Interpreter:
                 live.memory().write(ptr, data)
                 return int(live.call("turn", _signed(ptr), len(data)))
             finally:
-                _local.collector = _local.live = None
+                _local.collector = _local.live = _local.bridge = None
 
         try:
             return self.kept.drive(body, limits=limits, file_write_bytes=self.file_write_bytes, quota=self._quota())
@@ -237,9 +273,10 @@ class Interpreter:
         except MemoryError:
             raise WasmCallError("the interpreter could not allocate memory for the code") from None
 
-    def run(self, code: str, limits: Limits, caps: ResultCaps) -> PythonResult:
+    def run(self, code: str, limits: Limits, caps: ResultCaps, *, bridge: Bridge | None = None) -> PythonResult:
         """Run ``code`` as a cell. Limits and traps raise the runtime's typed errors (and end the interpreter);
-        everything the code itself does, exceptions included, is in the result."""
+        everything the code itself does, exceptions included, is in the result. ``bridge`` answers the
+        code's ``_host.call(b"LCWCALL" + request)`` during this turn (on the guest's thread)."""
         if self.ended is not None:
             raise WasmCallError(f"the interpreter has ended ({self.ended})")
         nonce = secrets.token_hex(8)
@@ -253,7 +290,7 @@ class Interpreter:
             "dpi": caps.dpi,
         }
         collector = _Collector(caps.frame_bytes, b'{"nonce": "' + nonce.encode() + b'"')
-        raw = self._turn(turn_code(code, nonce, options), limits, collector)
+        raw = self._turn(turn_code(code, nonce, options), limits, collector, bridge)
         status = int(raw.value) if raw.value is not None else -1
         frame = collector.frame
         fields, notes, exited = parse_frame(frame, nonce, caps)

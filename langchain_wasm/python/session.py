@@ -14,7 +14,7 @@ from langchain_wasm.errors import WasmCallError
 from langchain_wasm.runtime.http_grant import HttpGrant
 from langchain_wasm.runtime.limits import Limits
 
-from .interpreter import Interpreter
+from .interpreter import Bridge, Interpreter
 from .results import PythonResult, ResultCaps
 from .runtime_files import PythonRuntime
 from .snapshot import SnapshotData, encode_snapshot
@@ -115,8 +115,11 @@ class PythonSession:
         if reason is not None:
             raise SessionEndedError(f"the Python session has ended ({reason}); its state is lost. Start a new session.")
 
-    def run(self, code: str, *, timeout_s: float | None = None, limits: Limits | None = None) -> PythonResult:
-        """Run ``code`` in the session; see ``WasmPythonSandbox.run`` for the result and the errors."""
+    def run(
+        self, code: str, *, timeout_s: float | None = None, limits: Limits | None = None, bridge: Bridge | None = None
+    ) -> PythonResult:
+        """Run ``code`` in the session; see ``WasmPythonSandbox.run`` for the result and the errors. ``bridge``
+        answers the code's requests to the host during this run (see ``Interpreter.run``)."""
         if not isinstance(code, str):
             raise TypeError(f"code must be a str, got {type(code).__name__}")
         with self._lock:
@@ -127,7 +130,7 @@ class PythonSession:
             self.last_used = time.monotonic()
             before = self.workspace.files()
             try:
-                result = self._interp.run(code, lim, self.sandbox.result_caps)
+                result = self._interp.run(code, lim, self.sandbox.result_caps, bridge=bridge)
                 return with_changed_files(result, self.workspace, before, self.sandbox.result_caps)
             except WasmCallError as exc:
                 if exc.args and isinstance(exc.args[0], str):
@@ -138,6 +141,11 @@ class PythonSession:
                 self.last_used = time.monotonic()
                 if self._interp.ended is not None:
                     self._release()
+
+    def live_output(self) -> bytes:
+        """What the running ``run`` has printed to stdout so far (``b""`` between runs); safe from any thread."""
+        live = self._interp.kept.live if self._interp.ended is None else None
+        return bytes(live.stdout) if live is not None else b""
 
     # -- files ---------------------------------------------------------------------------------------------
     def put_file(self, path: str, data: bytes | str) -> str:

@@ -21,6 +21,7 @@ from .persist import SessionStore
 from .results import PythonResult
 from .sandbox import WasmPythonSandbox
 from .session import PythonSession
+from .streaming import stream_run, stream_writer
 from .threads import ThreadSessions, as_session_store
 
 __all__ = ["WasmPythonTool", "PythonToolInput", "describe_tool"]
@@ -194,7 +195,7 @@ class WasmPythonTool(BaseTool):
         with self._threads.lock(key):
             session, note = self._threads.acquire(key, store)
             try:
-                result = session.run(code)
+                result = stream_run(session, code, stream_writer())
             except WasmCallError as exc:
                 self._threads.lost(key, session, store)
                 err = to_tool_error(self.name, exc)

@@ -49,9 +49,10 @@ class GuestMemoryError(Exception):
 class GuestMemory:
     """Bounds-checked access to a guest's linear memory (the caller's, inside a host function)."""
 
-    __slots__ = ("_base", "_size")
+    __slots__ = ("_base", "_caller", "_size")
 
     def __init__(self, caller: Any) -> None:
+        self._caller = caller
         item = ffi.wasmtime_extern_t()
         name = b"memory"
         if (
@@ -65,8 +66,43 @@ class GuestMemory:
     def from_span(cls, base: int, size: int) -> GuestMemory:
         """A view of ``size`` bytes at host address ``base`` (valid until the memory grows or the store ends)."""
         view = cls.__new__(cls)
-        view._base, view._size = base, size
+        view._base, view._size, view._caller = base, size, None
         return view
+
+    def call_i32(self, export: str, *args: int) -> int:
+        """Call the caller's exported function ``export`` (i32 params, one i32 result) from inside a host function,
+        e.g. its allocator to place a response; the view is refreshed afterwards (memory may have grown)."""
+        if self._caller is None:
+            raise GuestMemoryError("this memory view has no calling instance")
+        item = ffi.wasmtime_extern_t()
+        name = export.encode()
+        if (
+            not ffi.wasmtime_caller_export_get(
+                self._caller, ctypes.create_string_buffer(name), len(name), ctypes.byref(item)
+            )
+            or int(item.kind) != ffi.WASMTIME_EXTERN_FUNC.value
+        ):
+            raise GuestMemoryError(f"the calling module exports no function {export!r}")
+        cctx = ffi.wasmtime_caller_context(self._caller)
+        params = (ffi.wasmtime_val_t * len(args))()
+        for slot, value in zip(params, args, strict=True):
+            slot.kind = _I32
+            slot.of.i32 = _wrap(int(value), 32)
+        results = (ffi.wasmtime_val_t * 1)()
+        trap = ctypes.POINTER(ffi.wasm_trap_t)()
+        error = ffi.wasmtime_func_call(
+            cctx, ctypes.byref(item.of.func), params, len(args), results, 1, ctypes.byref(trap)
+        )
+        if error or trap:
+            if error:
+                ffi.wasmtime_error_delete(error)
+            if trap:
+                ffi.wasm_trap_delete(trap)
+            raise GuestMemoryError(f"the guest's {export!r} failed")
+        mem = ffi.wasmtime_extern_t()
+        ffi.wasmtime_caller_export_get(self._caller, ctypes.create_string_buffer(b"memory"), 6, ctypes.byref(mem))
+        self._base, self._size = memory_span(cctx, mem.of.memory)
+        return int(results[0].of.i32)
 
     @property
     def size(self) -> int:

@@ -87,6 +87,8 @@ class KeptInstance:
         self._caps = capabilities
         self._signatures = dict(signatures)
         self._lock = threading.Lock()
+        #: the running call's context (its live stdout/stderr buffers), or None between calls
+        self.live: KeptContext | None = None
         self._pool = guest_threads(engine.max_wasm_stack)
         self.ended: str | None = None
         self._store = _new_store(engine.engine)
@@ -206,6 +208,7 @@ class KeptInstance:
         if timeout is not None:
             self.engine.ticker.acquire()
         prev = context.swap(ctx)
+        self.live = ctx
         try:
             value = body(LiveInstance(self._cctx, self._instance, self._signatures))
         except wasmtime.ExitTrap as exc:
@@ -216,6 +219,7 @@ class KeptInstance:
         except LangChainWasmError as exc:
             convention = exc
         finally:
+            self.live = None
             context.swap(prev)
             if timeout is not None:
                 self.engine.ticker.release()
