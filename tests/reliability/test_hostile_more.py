@@ -232,11 +232,11 @@ def test_json_stdio_output_that_lies_is_never_passed_on(lie):
     assert "its result was discarded" in str(to_tool_error("liar", info.value))
 
 
-def test_json_stdio_nan_is_accepted_as_a_number():
-    """Python's JSON reader accepts NaN, which JSON Schema then treats as a number: documented, not refused."""
+def test_json_stdio_nan_is_refused():
+    """Python's JSON reader accepts NaN, which JSON Schema would then treat as a number: the host refuses it."""
     mod = WasmModule.from_wat(hw.printer(b'{"answer": NaN}'))
-    value = JsonStdioSpec({"type": "object"}, ANSWER_SCHEMA).call(mod, {}).value
-    assert value["answer"] != value["answer"]
+    with pytest.raises(WasmAbiError, match="contains NaN, which is not JSON"):
+        JsonStdioSpec({"type": "object"}, ANSWER_SCHEMA).call(mod, {})
 
 
 def test_buffer_json_output_that_breaks_the_manifest_schema_is_an_error_message(tmp_path):

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.timeout(1200)
 
 THREADS = int(os.environ.get("LCW_SERVED_THREADS", "10"))
 TURNS = int(os.environ.get("LCW_SERVED_TURNS", "5"))
-CITIES = ["Reykjavik", "Cairo", "Paris", "Tokyo", "Lima", "Oslo", "Nairobi", "Sydney", "Toronto", "Mumbai"]
+CITIES = ["Reykjavik", "Cairo", "Paris", "Tokyo", "Rome", "Zurich", "Nairobi", "Sydney", "Toronto", "Mumbai"]
 
 
 def _recording() -> list[dict[str, object]]:

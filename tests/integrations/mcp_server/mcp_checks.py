@@ -64,7 +64,7 @@ async def check_python_state(session: ClientSession, tools: dict[str, BaseTool])
     py = tools["run_python"]
     first = await call(py, {"code": "x = 41\nwith open('out.csv', 'w') as f:\n    f.write('a,b\\n1,2\\n')\nx"})
     assert first.status == "success"
-    assert text(first).strip() == "41"
+    assert text(first).strip().splitlines() == ["41", "[files written: out.csv]"]
     links = [b for b in first.content if isinstance(b, dict) and b.get("type") == "file"]
     assert [b["url"] for b in links] == ["sandbox://workspace/out.csv"]
     second = await call(py, {"code": "x + 1"}, "2")
