@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: help demo test lint format bench docs fuzz soak security-report clean
+.PHONY: help demo test lint format bench docs fuzz soak security-report clean bench-docs
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -41,6 +41,10 @@ bench: $(STAMP)  ## benchmarks: ratios against baselines measured in the same ru
 	$(PY) bench/bench_call.py
 	$(PY) bench/bench_tool.py
 	$(PY) bench/bench_guests.py
+	$(PY) bench/bench_python.py
+
+bench-docs: $(STAMP)  ## run every benchmark and regenerate the figures table of docs/benchmarks.md
+	$(PY) bench/report.py
 
 fuzz: $(STAMP)  ## long fuzz run: 5,000 wasm-smith modules, 1,000 examples per property (LCW_FUZZ_SEED=N for another corpus)
 	LCW_FUZZ_MODULES=$${LCW_FUZZ_MODULES:-5000} LCW_PROPERTY_EXAMPLES=$${LCW_PROPERTY_EXAMPLES:-1000} \

@@ -12,9 +12,9 @@ import platform
 import threading
 from importlib.metadata import version as _dist_version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import wasmtime
-import wasmtime.component
 from wasmtime import _ffi as ffi
 
 from .cache import CompileCache, default_cache_dir
@@ -22,6 +22,9 @@ from .capabilities import HostFunction
 from .hostcall import define_host_function
 from .ticker import EpochTicker
 from .wasi_shims import install_wasi_shims
+
+if TYPE_CHECKING:  # wasmtime.component loads on first component use (it costs ~20 ms of import)
+    import wasmtime.component
 
 __all__ = ["WasmEngine", "default_engine", "WASMTIME_VERSION"]
 
@@ -90,6 +93,8 @@ class WasmEngine:
 
     def compile_component(self, wasm: bytes) -> wasmtime.component.Component:
         """Compile (or fetch from cache) a component. Raises ``wasmtime.WasmtimeError`` if invalid."""
+        import wasmtime.component
+
         component: wasmtime.component.Component = self.cache.get_or_compile(
             wasm,
             self.engine,
@@ -104,6 +109,8 @@ class WasmEngine:
         if self._component_linker is None:
             with self._lock:
                 if self._component_linker is None:
+                    import wasmtime.component
+
                     linker = wasmtime.component.Linker(self.engine)
                     linker.add_wasip2()
                     self._component_linker = linker
