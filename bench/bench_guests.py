@@ -106,11 +106,16 @@ def main() -> None:
         flat_a = [x for row in a for x in row]
         flat_b = [x for row in b for x in row]
         t_call = best(lambda a=a, b=b: matmul.call({"a": a, "b": b}), args.repeat)
-        t_kernel = guest_kernel(matmul, a, b)()
+        kernel = guest_kernel(matmul, a, b)
         native = native_kernel(flat_a, flat_b, size)
+        # guest and native alternate, best of each, so a burst of load on this shared machine hits both alike
+        t_kernel, t_native = float("inf"), float("inf")
+        for _ in range(args.repeat):
+            t_kernel = min(t_kernel, kernel())
+            if native is not None:
+                t_native = min(t_native, best(native, 5))
         row = f"matmul {size}x{size}: guest kernel {t_kernel * 1000:7.2f} ms"
         if native is not None:
-            t_native = best(native, args.repeat)
             row += f" | native gcc -O2 {t_native * 1000:7.2f} ms | kernel guest/native {t_kernel / t_native:4.2f}x"
             if size == 256:
                 ratio256 = (t_kernel, t_native)
@@ -157,15 +162,16 @@ def main() -> None:
 
 
 def deadline_holds(matmul: Guest) -> tuple[bool, float]:
-    """Whether a matmul far longer than its 20 ms deadline (no fuel budget) is stopped, and how fast."""
+    """Whether a matmul far longer than its 20 ms deadline (no fuel budget) is stopped, and after how long."""
     size = 1200
     a = [[1.0] * size for _ in range(size)]
     limits = Limits(timeout_s=0.02, fuel=None, memory_bytes=matmul.limits.memory_bytes)
     t0 = time.perf_counter()
     try:
         matmul.call({"a": a, "b": a}, limits=limits)
-    except WasmTimeoutError:
-        return True, time.perf_counter() - t0
+    except WasmTimeoutError as exc:  # the sandboxed call's own wall time (list encoding on the host excluded)
+        metrics = getattr(exc, "metrics", None)
+        return True, metrics.wall_s if metrics is not None else time.perf_counter() - t0
     return False, time.perf_counter() - t0
 
 
