@@ -1,0 +1,156 @@
+"""Interpreters made ahead of time for one-shot runs, and used ones torn down off the caller's path.
+
+A one-shot run needs a fresh interpreter: a workspace, an instance of the runtime, the driver installed (~3-8
+ms here, most of a run). ``WarmPool`` makes the next one on a background thread while the agent is busy
+elsewhere (an LLM turn takes far longer), so a run finds one ready and pays only for its own code. Each
+interpreter is made exactly as the run would make it, from our code only, runs at most one user's code, and
+is then closed; nothing is shared between runs. Closing (unmapping 40 MiB, deleting the workspace) also happens
+on the background thread. When runs come back to back faster than the thread can make interpreters, a run
+waits for the one in progress instead of making a second one alongside it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import threading
+import weakref
+from collections.abc import Callable, Hashable
+
+from langchain_wasm.runtime.limits import Limits
+
+from .interpreter import Interpreter
+from .runtime_files import PythonRuntime
+from .template import Template
+from .workspace import Workspace
+
+__all__ = ["Ready", "WarmPool", "make_in", "new_pool"]
+
+Ready = tuple[Interpreter, Workspace]
+
+
+class WarmPool:
+    """At most one interpreter made ahead per key, plus a queue of used ones to close, on one daemon thread."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._ready: dict[Hashable, Ready] = {}
+        self._making: set[Hashable] = set()
+        self._jobs: list[Callable[[], None]] = []
+        self._thread: threading.Thread | None = None
+        self._stopped = False
+
+    def take(self, key: Hashable, make: Callable[[], Ready]) -> Ready | None:
+        """The interpreter made ahead for ``key`` (waiting for one in progress), and order the next one.
+
+        Returns ``None`` when none is ready or coming; the caller makes its own then.
+        """
+        with self._cond:
+            while key in self._making and key not in self._ready and not self._stopped:
+                self._cond.wait()
+            ready = self._ready.pop(key, None)
+            self._order(key, make)
+        return ready
+
+    def retire(self, interp: Interpreter | None, workspace: Workspace) -> None:
+        """Close ``interp`` and delete ``workspace`` on the background thread (at once if it has stopped)."""
+
+        def close() -> None:
+            try:
+                if interp is not None:
+                    interp.close()
+            finally:
+                workspace.remove()
+
+        with self._cond:
+            if not self._stopped:
+                self._jobs.append(close)
+                self._start()
+                self._cond.notify_all()
+                return
+        close()
+
+    def _order(self, key: Hashable, make: Callable[[], Ready]) -> None:
+        if self._stopped or key in self._making or key in self._ready:
+            return
+        self._making.add(key)
+
+        def build() -> None:
+            ready: Ready | None = None
+            try:
+                ready = make()
+            except Exception:  # a failure shows up in the caller's own attempt; nothing is kept
+                ready = None
+            with self._cond:
+                self._making.discard(key)
+                if ready is not None and not self._stopped:
+                    self._ready[key] = ready
+                    ready = None
+                self._cond.notify_all()
+            if ready is not None:  # stopped meanwhile
+                ready[0].close()
+                ready[1].remove()
+
+        self._jobs.append(build)
+        self._start()
+        self._cond.notify_all()
+
+    def _start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="langchain-wasm-warm", daemon=True)
+            self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                while not self._jobs and not self._stopped:
+                    self._cond.wait()
+                if not self._jobs:
+                    return
+                job = self._jobs.pop(0)
+            with contextlib.suppress(Exception):
+                job()
+
+    def stop(self) -> None:
+        """Finish queued work, close what was made ahead, and stop the thread (at exit, or for tests)."""
+        with self._cond:
+            self._stopped = True
+            self._cond.notify_all()
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout=10.0)
+        with self._cond:
+            ready, self._ready = list(self._ready.values()), {}
+        for interp, workspace in ready:
+            interp.close()
+            workspace.remove()
+
+
+def make_in(
+    workspace: Workspace, runtime: PythonRuntime, lim: Limits, template: Template | None, file_write_bytes: int | None
+) -> Interpreter:
+    """A fresh interpreter seeing ``workspace``: the driver installed, or ``template`` written in."""
+    interp = Interpreter(runtime, workspace, lim, install=template is None, file_write_bytes=file_write_bytes)
+    if template is not None:
+        try:
+            template.apply(interp)
+        except BaseException:
+            interp.close()
+            raise
+    return interp
+
+
+_pools: weakref.WeakSet[WarmPool] = weakref.WeakSet()
+
+
+def new_pool() -> WarmPool:
+    """A pool stopped at interpreter exit (before daemon threads die mid-guest)."""
+    pool = WarmPool()
+    _pools.add(pool)
+    return pool
+
+
+@atexit.register
+def _stop_all() -> None:
+    for pool in list(_pools):
+        pool.stop()
