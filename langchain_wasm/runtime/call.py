@@ -9,7 +9,6 @@ from __future__ import annotations
 import ctypes
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import wasmtime
@@ -23,7 +22,7 @@ from .engine import WasmEngine
 from .hostcall import GuestMemoryError
 from .limits import Limits
 from .live import LiveInstance, raise_from
-from .result import CallMetrics, CallResult
+from .result import CallResult, make_metrics, make_result
 from .signatures import FuncSignature
 from .stdio_pipes import OutputPump, attach_stdio
 from .traps import classify, trap_kind
@@ -35,21 +34,31 @@ _UNLIMITED_FUEL = 2**62
 _NO_DEADLINE = 2**62
 
 
-@dataclass(frozen=True, slots=True)
 class Invocation:
     """What to run in the fresh instance.
 
     Either one export with raw params (``command=True`` for a WASI ``_start``), or a ``body`` that drives the
     instance through a :class:`LiveInstance` (several calls and memory access, e.g. the buffer ABI); the
-    body's return value becomes ``CallResult.value``.
+    body's return value becomes ``CallResult.value``. A plain slotted class: one is built per call.
     """
 
-    export: str
-    signature: FuncSignature | None = None
-    raw_params: ctypes.Array[Any] | None = None
-    command: bool = False
-    body: Callable[[LiveInstance], Any] | None = None
-    signatures: dict[str, FuncSignature] | None = None
+    __slots__ = ("body", "command", "export", "raw_params", "signature", "signatures")
+
+    def __init__(
+        self,
+        export: str,
+        signature: FuncSignature | None = None,
+        raw_params: ctypes.Array[Any] | None = None,
+        command: bool = False,
+        body: Callable[[LiveInstance], Any] | None = None,
+        signatures: dict[str, FuncSignature] | None = None,
+    ) -> None:
+        self.export = export
+        self.signature = signature
+        self.raw_params = raw_params
+        self.command = command
+        self.body = body
+        self.signatures = signatures
 
     @property
     def name(self) -> bytes:
@@ -248,14 +257,14 @@ def execute(
     if failure is None and ctx.stop_reason is not None:  # an output pump overflowed during a clean run
         failure = RuntimeError(ctx.stop_reason)
     kind = trap_kind(failure, ctx, memory, limits.memory_bytes) if failure is not None else None
-    metrics = CallMetrics(
-        fuel_used=fuel - remaining.value,
-        wall_s=wall,
-        memory_peak_bytes=memory,
-        stdout_bytes=len(ctx.stdout),
-        stderr_bytes=len(ctx.stderr),
-        trap=kind if failure is not None else ("exit" if exit_code else None),
-        module=module_name,
+    metrics = make_metrics(
+        fuel - remaining.value,
+        wall,
+        memory,
+        len(ctx.stdout),
+        len(ctx.stderr),
+        kind if failure is not None else ("exit" if exit_code else None),
+        module_name,
     )
     if failure is not None:
         err = classify(failure, ctx, metrics, limits_desc=_limits_desc(limits))
@@ -264,7 +273,7 @@ def execute(
         if hasattr(convention_error, "metrics"):
             convention_error.metrics = metrics
         raise convention_error
-    result = CallResult(value, exit_code, bytes(ctx.stdout), bytes(ctx.stderr), metrics)
+    result = make_result(value, exit_code, bytes(ctx.stdout), bytes(ctx.stderr), metrics)
     if exit_code and not command:
         raise WasmExitError.from_result(f"guest called exit({exit_code}) during {label!r}", result)
     return result
