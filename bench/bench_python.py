@@ -26,6 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _peers import langchain_sandbox_peer, llm_wasm_sandbox_peer
 from _report import Row, add_json_arg, emit
 
 ONE_SHOT = "print(1+1)"
@@ -156,32 +157,6 @@ def _import_time(repeats: int) -> float:
         for _ in range(repeats)
     ]
     return statistics.median(out) * 1000
-
-
-def _peer(python: str, runs: int) -> float | None:
-    """llm-wasm-sandbox's per-call time for print(1+1), in its own interpreter (it pins another wasmtime)."""
-    code = textwrap.dedent(
-        f"""
-        import logging, time
-        logging.disable(logging.CRITICAL)
-        from sandbox import create_sandbox, RuntimeType
-        out = []
-        for _ in range({runs}):
-            sb = create_sandbox(runtime=RuntimeType.PYTHON)
-            t = time.perf_counter()
-            r = sb.execute("print(1+1)")
-            out.append(time.perf_counter() - t)
-            assert r.stdout.strip() == "2", r
-        print(" ".join(map(str, out)))
-        """
-    )
-    with tempfile.TemporaryDirectory(prefix="lcw-bench-peer-") as cwd:  # it writes a workspace/ into its cwd
-        out = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=900, cwd=cwd)
-    if out.returncode != 0:
-        print(f"peer llm-wasm-sandbox: could not run here: {out.stderr.strip().splitlines()[-1:]}")
-        return None
-    samples = [float(v) for v in out.stdout.strip().splitlines()[-1].split()]
-    return statistics.median(samples)
 
 
 def main() -> None:
@@ -326,7 +301,7 @@ def main() -> None:
         f"(linear memory {raw / 2**20:.0f} MiB), taken in {snap_s * 1000:.0f} ms, restored in {restore_s * 1000:.0f} ms"
     )
     if args.peer_python:
-        peer = _peer(args.peer_python, 3)
+        peer = llm_wasm_sandbox_peer(args.peer_python, 3)
         if peer is not None:
             ours = statistics.median(_times(lambda: sb.run(ONE_SHOT), args.runs, 3))
             print(
@@ -345,8 +320,25 @@ def main() -> None:
                     was="peer 12.6-17.3 s",
                 )
             )
+        seconds, error = langchain_sandbox_peer(args.peer_python, 3)
+        ours = statistics.median(_times(lambda: sb.run(ONE_SHOT), args.runs, 3))
+        rows.append(
+            Row(
+                "peer: one-shot `print(1+1)`, ours vs langchain-sandbox (offline)",
+                ours * 1000,
+                None if seconds is None else seconds * 1000,
+                "langchain-sandbox 0.0.6 (Pyodide in Deno), same code",
+                "ms",
+                "faster than the peer",
+                None if seconds is None else ours < seconds,
+                note="" if error is None else f"the peer cannot run offline: {error}",
+                was="peer 3.3-7.0 s",
+            )
+        )
     else:
-        print("peer llm-wasm-sandbox: not measured (pass --peer-python PATH to an interpreter that has it)")
+        print(
+            "peers: not measured (pass --peer-python PATH to an interpreter with llm-wasm-sandbox, langchain-sandbox)"
+        )
     emit(rows, args.json, "bench_python.py")
 
 
