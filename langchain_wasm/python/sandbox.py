@@ -115,7 +115,7 @@ class WasmPythonSandbox:
         self._lock = threading.Lock()
         self._baseline: bytes | None = None
         self.prewarm = prewarm
-        self._warm = new_pool()
+        self._warm = new_pool(self)
         _reaper.watch(self)
 
     # -- the runtime ---------------------------------------------------------------------------------------
@@ -293,7 +293,7 @@ class WasmPythonSandbox:
         for session in self.sessions:
             session.close()
         self._warm.stop()
-        self._warm = new_pool()
+        self._warm = new_pool(self)
 
     def __enter__(self) -> WasmPythonSandbox:
         return self

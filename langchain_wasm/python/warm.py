@@ -106,24 +106,32 @@ class WarmPool:
                 while not self._jobs and not self._stopped:
                     self._cond.wait()
                 if not self._jobs:
-                    return
+                    ready, self._ready = list(self._ready.values()), {}
+                    break
                 job = self._jobs.pop(0)
             with contextlib.suppress(Exception):
                 job()
+        for interp, workspace in ready:  # stopped: what was made ahead goes too
+            with contextlib.suppress(Exception):
+                interp.close()
+            workspace.remove()
 
-    def stop(self) -> None:
-        """Finish queued work, close what was made ahead, and stop the thread (at exit, or for tests)."""
+    def stop(self, *, wait: bool = True) -> None:
+        """Finish queued work, close what was made ahead, and end the thread; ``wait`` for it (not from a
+        finalizer, which may run on the pool's own thread)."""
         with self._cond:
             self._stopped = True
             self._cond.notify_all()
             thread = self._thread
-        if thread is not None:
-            thread.join(timeout=10.0)
-        with self._cond:
-            ready, self._ready = list(self._ready.values()), {}
+            if thread is None:
+                ready, self._ready = list(self._ready.values()), {}
+            else:
+                ready = []
         for interp, workspace in ready:
             interp.close()
             workspace.remove()
+        if wait and thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=10.0)
 
 
 def make_in(
@@ -143,10 +151,12 @@ def make_in(
 _pools: weakref.WeakSet[WarmPool] = weakref.WeakSet()
 
 
-def new_pool() -> WarmPool:
-    """A pool stopped at interpreter exit (before daemon threads die mid-guest)."""
+def new_pool(owner: object) -> WarmPool:
+    """A pool stopped when ``owner`` is garbage collected (so a dropped sandbox does not keep an interpreter
+    alive) and at interpreter exit (before daemon threads die mid-guest)."""
     pool = WarmPool()
     _pools.add(pool)
+    weakref.finalize(owner, pool.stop, wait=False)
     return pool
 
 

@@ -113,3 +113,24 @@ def test_pool_survives_a_failing_maker_and_stops_cleanly():
     assert pool.take("k", fail) is None  # waited for the failed one, got nothing, ordered again
     pool.stop()
     assert pool.take("k", fail) is None  # type: ignore[arg-type]
+
+
+def test_a_dropped_sandbox_does_not_keep_its_interpreter(runtime, tmp_path):
+    """A sandbox garbage-collected without close(): its pool stops and the interpreter made ahead is freed."""
+    import gc
+    import time
+
+    from langchain_wasm.python import WasmPythonSandbox
+
+    sb = WasmPythonSandbox(workspace_root=tmp_path, quiet=True)
+    sb.run("None")
+    sb.run("None")
+    pool = sb._warm
+    del sb
+    gc.collect()
+    for _ in range(200):  # the pool's thread closes what it made; wait for it (bounded), never time it
+        if pool._stopped and not list(tmp_path.iterdir()):
+            break
+        time.sleep(0.05)
+    assert pool._stopped
+    assert list(tmp_path.iterdir()) == []
