@@ -174,7 +174,7 @@ class WasmPythonSandbox:
         # what an interpreter is made with (its memory caps hold for its life); per-run limits are set at the run
         made_with = (lim.memory_bytes, lim.table_elements, lim.instances, lim.tables, lim.memories, id(template))
         key = (runtime.digest, *made_with, self.file_write_bytes, str(self.workspace_root))
-        ready = self._warm.take(key, make) if self.prewarm else None
+        ready = self._warm.take(key) if self.prewarm else None
         interp, workspace = ready if ready is not None else (None, Workspace(self.workspace_root))
         try:
             for name, data in (files or {}).items():
@@ -186,7 +186,7 @@ class WasmPythonSandbox:
             return self._with_files(result, workspace, before)
         finally:
             if self.prewarm:
-                self._warm.retire(interp, workspace)
+                self._warm.retire(interp, workspace, key, make)
             else:
                 if interp is not None:
                     interp.close()

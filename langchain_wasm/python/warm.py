@@ -40,20 +40,19 @@ class WarmPool:
         self._thread: threading.Thread | None = None
         self._stopped = False
 
-    def take(self, key: Hashable, make: Callable[[], Ready]) -> Ready | None:
-        """The interpreter made ahead for ``key`` (waiting for one in progress), and order the next one.
-
-        Returns ``None`` when none is ready or coming; the caller makes its own then.
-        """
+    def take(self, key: Hashable) -> Ready | None:
+        """The interpreter made ahead for ``key``, waiting for one in progress; ``None`` when none is ready or
+        coming (the caller makes its own then)."""
         with self._cond:
             while key in self._making and key not in self._ready and not self._stopped:
                 self._cond.wait()
-            ready = self._ready.pop(key, None)
-            self._order(key, make)
-        return ready
+            return self._ready.pop(key, None)
 
-    def retire(self, interp: Interpreter | None, workspace: Workspace) -> None:
-        """Close ``interp`` and delete ``workspace`` on the background thread (at once if it has stopped)."""
+    def retire(
+        self, interp: Interpreter | None, workspace: Workspace, key: Hashable, make: Callable[[], Ready]
+    ) -> None:
+        """Close ``interp`` and delete ``workspace``, then make the next interpreter for ``key``, on the
+        background thread (after the run, so the run itself never shares the CPU with the making)."""
 
         def close() -> None:
             try:
@@ -65,6 +64,7 @@ class WarmPool:
         with self._cond:
             if not self._stopped:
                 self._jobs.append(close)
+                self._order(key, make)
                 self._start()
                 self._cond.notify_all()
                 return
@@ -111,6 +111,7 @@ class WarmPool:
                 job = self._jobs.pop(0)
             with contextlib.suppress(Exception):
                 job()
+            del job  # a finished job must not keep its sandbox alive while the thread waits
         for interp, workspace in ready:  # stopped: what was made ahead goes too
             with contextlib.suppress(Exception):
                 interp.close()

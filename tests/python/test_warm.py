@@ -8,6 +8,7 @@ import pytest
 
 from langchain_wasm.errors import WasmTimeoutError
 from langchain_wasm.python.warm import WarmPool
+from langchain_wasm.python.workspace import Workspace
 from langchain_wasm.runtime import Limits
 
 MIB = 1024 * 1024
@@ -109,10 +110,12 @@ def test_pool_survives_a_failing_maker_and_stops_cleanly():
     def fail() -> tuple[object, object]:
         raise RuntimeError("no")
 
-    assert pool.take("k", fail) is None  # type: ignore[arg-type]
-    assert pool.take("k", fail) is None  # waited for the failed one, got nothing, ordered again
+    ws = Workspace()
+    pool.retire(None, ws, "k", fail)  # type: ignore[arg-type]
+    assert pool.take("k") is None  # waited for the failed one, got nothing
+    assert not ws.root.exists()  # the used workspace was removed on the pool's thread
     pool.stop()
-    assert pool.take("k", fail) is None  # type: ignore[arg-type]
+    assert pool.take("k") is None
 
 
 def test_a_dropped_sandbox_does_not_keep_its_interpreter(runtime, tmp_path):
