@@ -137,3 +137,12 @@ def test_a_dropped_sandbox_does_not_keep_its_interpreter(runtime, tmp_path):
         time.sleep(0.05)
     assert pool._stopped
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_warmed_up_interpreter_looks_fresh_to_the_user(warm):
+    """The warm-up cell is ours; the user's code is still <cell 1> and finds no names left behind."""
+    warm.run("None")
+    r = warm.run("print(sorted(k for k in globals() if not k.startswith('__')))\n1/0")
+    assert r.stdout == "[]\n"
+    assert r.error.type == "ZeroDivisionError"
+    assert "<cell 1>" in r.error.traceback
