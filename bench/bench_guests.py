@@ -92,7 +92,7 @@ def guest_kernel(matmul: Guest, a: list[list[float]], b: list[list[float]]) -> C
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=15)
     add_json_arg(parser)
     args = parser.parse_args()
     ratio256: tuple[float, float] | None = None
