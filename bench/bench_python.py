@@ -219,7 +219,7 @@ def main() -> None:
             "ms",
             "<= 1 ms",
             burst <= 1.0,
-            note="the next interpreter is still being made when the run arrives",
+            note="often none is ready yet: the run makes its own, in parallel with the one being made",
             was="4.1 ms",
         )
     )
