@@ -10,7 +10,6 @@ import json
 import os
 import platform
 import threading
-from importlib.metadata import version as _dist_version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,7 +27,20 @@ if TYPE_CHECKING:  # wasmtime.component loads on first component use (it costs ~
 
 __all__ = ["WasmEngine", "default_engine", "WASMTIME_VERSION"]
 
-WASMTIME_VERSION = _dist_version("wasmtime")
+
+def _wasmtime_version() -> str:
+    """wasmtime-py's version from its ``.dist-info`` folder name (``importlib.metadata`` costs ~20-60 ms of
+    every cold start); ``importlib.metadata`` when the folder is not unambiguous."""
+    site = Path(wasmtime.__file__).resolve().parent.parent
+    found = [d.name[len("wasmtime-") : -len(".dist-info")] for d in site.glob("wasmtime-*.dist-info")]
+    if len(found) == 1 and found[0].replace(".", "").isalnum():
+        return found[0]
+    from importlib.metadata import version
+
+    return version("wasmtime")
+
+
+WASMTIME_VERSION = _wasmtime_version()
 _UNSET = object()
 _ASYNC_STACK_DEFAULT = 2 * 1024 * 1024
 
