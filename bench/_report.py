@@ -59,6 +59,11 @@ def fmt(value: float | None, unit: str) -> str:
     return f"{value:.{digits}f} {unit}"
 
 
+def fmt_ratio(ratio: float) -> str:
+    """A ratio: two decimals, or two significant digits when it is tiny (ours against a peer's seconds)."""
+    return f"{ratio:.2f}x" if ratio >= 0.1 else f"{ratio:.2g}x"
+
+
 def load_average() -> str:
     """The machine's 1/5/15-minute load average (the benchmarks share it with others)."""
     try:
@@ -78,7 +83,7 @@ def emit(rows: list[Row], json_path: str | None, source: str) -> None:
     print(f"\n# {source}: {time.strftime('%Y-%m-%d %H:%M')}, load average {load_average()}")
     print(f"{'measure':58} {'now':>12} {'baseline':>12} {'ratio':>8}  {'goal':<22} verdict")
     for r in rows:
-        ratio = "n/a" if r.ratio is None else f"{r.ratio:.2f}x"
+        ratio = "n/a" if r.ratio is None else fmt_ratio(r.ratio)
         print(
             f"{r.measure:58} {fmt(r.now, r.unit):>12} {fmt(r.baseline, r.unit):>12} {ratio:>8}  {r.goal:<22} "
             f"{r.verdict}{'  (' + r.note + ')' if r.note else ''}"

@@ -22,7 +22,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import fmt, load_average
+from _report import fmt, fmt_ratio, load_average
 
 BENCH = Path(__file__).resolve().parent
 DOC = BENCH.parent / "docs" / "benchmarks.md"
@@ -68,7 +68,7 @@ def table(rows: list[dict[str, object]], before: str, after: str) -> str:
     ]
     for r in rows:
         unit = str(r["unit"])
-        ratio = "n/a" if r["ratio"] is None else f"{float(r['ratio']):.2f}x"  # type: ignore[arg-type]
+        ratio = "n/a" if r["ratio"] is None else fmt_ratio(float(r["ratio"]))  # type: ignore[arg-type]
         baseline = fmt(r["baseline"], unit)  # type: ignore[arg-type]
         if r["baseline"] is not None:
             baseline += f" ({r['baseline_name']})"
