@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: help demo test lint format bench docs fuzz soak security-report clean toolchain test-wheel cache-clear notebooks
+.PHONY: help demo test lint format bench docs fuzz soak security-report clean toolchain test-wheel cache-clear notebooks bench-docs
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -61,6 +61,10 @@ bench: $(STAMP)  ## benchmarks: ratios against baselines measured in the same ru
 	$(PY) bench/bench_tool.py
 	$(PY) bench/bench_guests.py
 	$(PY) bench/bench_compiler.py
+	$(PY) bench/bench_python.py
+
+bench-docs: $(STAMP)  ## run every benchmark and regenerate the figures table of docs/benchmarks.md
+	$(PY) bench/report.py
 
 fuzz: $(STAMP)  ## long fuzz run: 10,000 wasm-smith modules, 1,000 random components, 1,000 examples per property (LCW_FUZZ_SEED=N for another corpus)
 	LCW_FUZZ_MODULES=$${LCW_FUZZ_MODULES:-10000} LCW_FUZZ_COMPONENTS=$${LCW_FUZZ_COMPONENTS:-1000} \

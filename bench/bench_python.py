@@ -1,13 +1,15 @@
 """The sandboxed Python interpreter against a native ``python -c`` subprocess (the unsafe baseline), same run.
 
     python bench/bench_python.py [--runs N] [--turns N] [--cold-compile] [--native-python PATH] [--peer-python PATH]
+                                 [--json PATH]
 
 Measures: one-shot ``print(1+1)``; a session turn; ``import numpy`` + an operation; ``import pandas`` + a small
 DataFrame; a session snapshot (size, time) and its restore; the warm-cache process cold start (a new process,
 import to first result); with ``--cold-compile`` the first-ever compile (a fresh cache, in a subprocess).
 ``--native-python`` is the interpreter used for the native baseline (it needs numpy and pandas for those rows;
 rows it cannot run are marked n/a). ``--peer-python`` is an interpreter with ``llm-wasm-sandbox`` installed for
-the optional peer comparison. Goals (issue 5): one-shot p50 <= 25 ms, session turn <= 1 ms, cold start <= 100 ms.
+the optional peer comparison. Goals (issue 18): one-shot p50 <= 1 ms, session turn <= 0.2 ms, new process to first
+result <= 100 ms, first-ever compile to first result <= 30 s.
 """
 
 from __future__ import annotations
@@ -21,6 +23,11 @@ import tempfile
 import textwrap
 import time
 from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _peers import langchain_sandbox_peer, llm_wasm_sandbox_peer
+from _report import Row, add_json_arg, emit
 
 ONE_SHOT = "print(1+1)"
 NUMPY = "import numpy as np; print(int((np.arange(1_000_000) % 7).sum()))"
@@ -30,11 +37,14 @@ PANDAS = (
 )
 
 
-def _times(fn: Callable[[], object], n: int, warm: int = 1) -> list[float]:
+def _times(fn: Callable[[], object], n: int, warm: int = 1, pause_s: float = 0.0) -> list[float]:
+    """Wall times of ``n`` calls of ``fn`` after ``warm`` untimed ones, each after an untimed ``pause_s``."""
     for _ in range(warm):
         fn()
     out = []
     for _ in range(n):
+        if pause_s:
+            time.sleep(pause_s)
         t0 = time.perf_counter()
         fn()
         out.append(time.perf_counter() - t0)
@@ -56,7 +66,7 @@ def _has(python: str, module: str) -> bool:
     return subprocess.run([python, "-c", f"import {module}"], capture_output=True).returncode == 0
 
 
-def _row(name: str, ours: list[float], base: list[float] | None, goal: str = "") -> None:
+def _row(name: str, ours: list[float], base: list[float] | None, goal: str = "") -> float:
     p50, p95 = statistics.median(ours) * 1000, _p(ours, 95) * 1000
     if base:
         b50 = statistics.median(base) * 1000
@@ -65,9 +75,10 @@ def _row(name: str, ours: list[float], base: list[float] | None, goal: str = "")
     else:
         ratio, base_s = "     n/a", "       n/a"
     print(f"{name:34} {p50:10.2f} {p95:10.2f} {base_s} {ratio}  {goal}")
+    return p50
 
 
-def _cold_compile() -> None:
+def _cold_compile() -> Row:
     cache = tempfile.mkdtemp(prefix="lcw-bench-cold-")
     code = textwrap.dedent(
         """
@@ -86,9 +97,20 @@ def _cold_compile() -> None:
         f"first-ever compile (fresh cache, Cranelift): {seconds:.1f} s, peak RSS {rss:.0f} MiB, "
         f"artifact {size / 2**20:.0f} MiB"
     )
+    return Row(
+        "first-ever compile of the Python runtime, to first result",
+        seconds,
+        None,
+        "(absolute goal)",
+        "s",
+        "first result <= 30 s",
+        seconds <= 30,
+        note=f"peak RSS {rss:.0f} MiB",
+        was="106-151 s, 2.5-2.8 GB",
+    )
 
 
-def _cold_start(python: str, repeats: int) -> None:
+def _cold_start(python: str, repeats: int) -> Row:
     code = textwrap.dedent(
         """
         import time
@@ -106,38 +128,35 @@ def _cold_start(python: str, repeats: int) -> None:
         whole.append(time.perf_counter() - t0)
         inproc.append(float(out.stdout))
     native = _times(_native(python, ONE_SHOT), repeats)
+    imp = _import_time(repeats)
     print(
         "warm-cache cold start, new process: import + load + first print(1+1) = "
         f"{statistics.median(inproc) * 1000:.1f} ms "
         f"(whole process {statistics.median(whole) * 1000:.0f} ms; native `python -c` process "
         f"{statistics.median(native) * 1000:.0f} ms)"
     )
-
-
-def _peer(python: str, runs: int) -> float | None:
-    """llm-wasm-sandbox's per-call time for print(1+1), in its own interpreter (it pins another wasmtime)."""
-    code = textwrap.dedent(
-        f"""
-        import logging, time
-        logging.disable(logging.CRITICAL)
-        from sandbox import create_sandbox, RuntimeType
-        out = []
-        for _ in range({runs}):
-            sb = create_sandbox(runtime=RuntimeType.PYTHON)
-            t = time.perf_counter()
-            r = sb.execute("print(1+1)")
-            out.append(time.perf_counter() - t)
-            assert r.stdout.strip() == "2", r
-        print(" ".join(map(str, out)))
-        """
+    now = statistics.median(inproc) * 1000
+    return Row(
+        "new process, warm cache: import to first Python result",
+        now,
+        statistics.median(native) * 1000,
+        "native `python -c` whole process",
+        "ms",
+        "<= 100 ms",
+        now <= 100,
+        note=f"`import langchain_wasm` {imp:.0f} ms; whole process {statistics.median(whole) * 1000:.0f} ms",
+        was="162 ms (`import langchain_wasm` ~135 ms)",
     )
-    with tempfile.TemporaryDirectory(prefix="lcw-bench-peer-") as cwd:  # it writes a workspace/ into its cwd
-        out = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=900, cwd=cwd)
-    if out.returncode != 0:
-        print(f"peer llm-wasm-sandbox: could not run here: {out.stderr.strip().splitlines()[-1:]}")
-        return None
-    samples = [float(v) for v in out.stdout.strip().splitlines()[-1].split()]
-    return statistics.median(samples)
+
+
+def _import_time(repeats: int) -> float:
+    """Median ms of ``import langchain_wasm`` in a new process."""
+    code = "import time; t = time.perf_counter(); import langchain_wasm; print(time.perf_counter() - t)"
+    out = [
+        float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+        for _ in range(repeats)
+    ]
+    return statistics.median(out) * 1000
 
 
 def main() -> None:
@@ -147,13 +166,14 @@ def main() -> None:
     parser.add_argument("--cold-compile", action="store_true", help="also measure a first-ever compile (~1 min)")
     parser.add_argument("--native-python", default=sys.executable)
     parser.add_argument("--peer-python", default=None)
+    add_json_arg(parser)
     args = parser.parse_args()
+    rows: list[Row] = []
 
     from langchain_wasm.python import WasmPythonSandbox
     from langchain_wasm.python.runtime_files import runtime_is_compiled
 
-    if args.cold_compile:
-        _cold_compile()
+    cold = _cold_compile() if args.cold_compile else None
     warm = runtime_is_compiled()
     t0 = time.perf_counter()
     sb = WasmPythonSandbox()
@@ -161,15 +181,47 @@ def main() -> None:
     print(
         f"runtime {'loaded from the cache' if warm else 'compiled now'} + first run: {time.perf_counter() - t0:.2f} s"
     )
-    _cold_start(args.native_python, 7)
+    start_row = _cold_start(args.native_python, 7)
 
     py = args.native_python
     print(f"\n{'(ms)':34} {'ours p50':>10} {'ours p95':>10} {'native p50':>10} {'ratio':>9}")
-    _row(
-        "one-shot print(1+1)",
-        _times(lambda: sb.run(ONE_SHOT), args.runs, 3),
-        _times(_native(py, ONE_SHOT), args.runs),
-        "goal <= 25 ms",
+    native_one = _times(_native(py, ONE_SHOT), args.runs)
+    base_one = statistics.median(native_one) * 1000
+    cold_sb = WasmPythonSandbox(prewarm=False)  # every run makes its interpreter in the caller's thread
+    unwarmed = _row("one-shot, prewarm=False", _times(lambda: cold_sb.run(ONE_SHOT), args.runs, 3), native_one)
+    cold_sb.close()
+    paced = _row(
+        "one-shot, runs 0.2 s apart",
+        _times(lambda: sb.run(ONE_SHOT), args.runs, 3, pause_s=0.2),
+        native_one,
+        "goal <= 1 ms",
+    )
+    burst = _row("one-shot, back to back", _times(lambda: sb.run(ONE_SHOT), args.runs, 3), native_one)
+    rows.append(
+        Row(
+            "Python one-shot `print(1+1)`, runs 0.2 s apart (an agent between tool calls)",
+            paced,
+            base_one,
+            "native `python -c` process",
+            "ms",
+            "<= 1 ms",
+            paced <= 1.0,
+            note=f"a fresh interpreter per run, made ahead (prewarm); prewarm=False {unwarmed:.2f} ms",
+            was="4.1 ms",
+        )
+    )
+    rows.append(
+        Row(
+            "Python one-shot `print(1+1)`, back to back",
+            burst,
+            base_one,
+            "native `python -c` process",
+            "ms",
+            "<= 1 ms",
+            burst <= 1.0,
+            note="often none is ready yet: the run makes its own, in parallel with the one being made",
+            was="4.1 ms",
+        )
     )
     with sb.session() as s:
         s.run("x = 0")
@@ -177,7 +229,34 @@ def main() -> None:
         ns: dict[str, object] = {"x": 0}
         compiled = compile("x += 1", "<turn>", "exec")
         inproc = _times(lambda: exec(compiled, ns), args.turns, 50)
-    _row("session turn `x += 1`", turns, _times(_native(py, "x = 0; x += 1"), min(args.runs, 20)), "goal <= 1 ms")
+    turn = _row("session turn `x += 1`", turns, _times(_native(py, "x = 0; x += 1"), min(args.runs, 20)), "<= 0.2 ms")
+    rows.append(
+        Row(
+            "Python session turn `x += 1`",
+            turn,
+            statistics.median(inproc) * 1000,
+            "in-process exec (unsafe)",
+            "ms",
+            "<= 0.2 ms",
+            turn <= 0.2,
+            was="0.35 ms",
+        )
+    )
+    rows.append(start_row)
+    rows.append(
+        cold
+        or Row(
+            "first-ever compile of the Python runtime, to first result",
+            None,
+            None,
+            "(absolute goal)",
+            "s",
+            "first result <= 30 s",
+            None,
+            note="pass --cold-compile (~2 min, ~2.7 GB)",
+            was="106-151 s, 2.5-2.8 GB",
+        )
+    )
     print(
         f"{'  (vs in-process exec, unsafe)':34} {statistics.median(inproc) * 1e6:10.2f} us  "
         f"ratio {statistics.median(turns) / statistics.median(inproc):.0f}x"
@@ -222,15 +301,46 @@ def main() -> None:
         f"(linear memory {raw / 2**20:.0f} MiB), taken in {snap_s * 1000:.0f} ms, restored in {restore_s * 1000:.0f} ms"
     )
     if args.peer_python:
-        peer = _peer(args.peer_python, 3)
+        peer = llm_wasm_sandbox_peer(args.peer_python, 3)
         if peer is not None:
             ours = statistics.median(_times(lambda: sb.run(ONE_SHOT), args.runs, 3))
             print(
                 f"peer llm-wasm-sandbox print(1+1): p50 {peer * 1000:.0f} ms; ours / peer = {ours / peer:.5f} "
                 f"({peer / ours:.0f}x faster)"
             )
+            rows.append(
+                Row(
+                    "peer: one-shot `print(1+1)`, ours vs llm-wasm-sandbox",
+                    ours * 1000,
+                    peer * 1000,
+                    "llm-wasm-sandbox 0.4.4, same code",
+                    "ms",
+                    "faster than the peer",
+                    ours < peer,
+                    note=f"ours {peer / ours:.0f}x faster",
+                    was="peer 12.6-17.3 s",
+                )
+            )
+        seconds, error = langchain_sandbox_peer(args.peer_python, 3)
+        ours = statistics.median(_times(lambda: sb.run(ONE_SHOT), args.runs, 3))
+        rows.append(
+            Row(
+                "peer: one-shot `print(1+1)`, ours vs langchain-sandbox (offline)",
+                ours * 1000,
+                None if seconds is None else seconds * 1000,
+                "langchain-sandbox 0.0.6 (Pyodide in Deno), same code",
+                "ms",
+                "faster than the peer",
+                None if seconds is None else ours < seconds,
+                note="" if error is None else f"the peer cannot run offline: {error}",
+                was="peer 3.3-7.0 s",
+            )
+        )
     else:
-        print("peer llm-wasm-sandbox: not measured (pass --peer-python PATH to an interpreter that has it)")
+        print(
+            "peers: not measured (pass --peer-python PATH to an interpreter with llm-wasm-sandbox, langchain-sandbox)"
+        )
+    emit(rows, args.json, "bench_python.py")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,9 @@
 """WasmTool.invoke overhead against a pure-Python @tool doing the same trivial work (add two ints), same run.
 
-    python bench/bench_tool.py [--calls N] [--rounds R]
+    python bench/bench_tool.py [--calls N] [--rounds R] [--json PATH]
 
 Both go through LangChain's BaseTool.invoke (argument validation, callbacks); the Wasm tool adds a fresh
-sandboxed instance per call with limits, schema validation and metrics. Goal: at most 100 us added.
+sandboxed instance per call with limits, schema validation and metrics. Goal (issue 18): at most 20 us added.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -21,6 +22,9 @@ from langchain_core.tools import tool
 from pydantic import BaseModel, Field
 
 from langchain_wasm import WasmModule, WasmTool
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _report import Row, add_json_arg, emit
 
 ADD = '(module (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))'
 
@@ -51,6 +55,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=3)
+    add_json_arg(parser)
     args = parser.parse_args()
     wasm_add = WasmTool.from_module(
         WasmModule.from_wat(ADD, name="adder"),
@@ -71,6 +76,23 @@ def main() -> None:
     print(f"pure-Python @tool   {p:8.1f} us")
     print(f"WasmTool            {w:8.1f} us")
     print(f"added by Wasm       {w - p:8.1f} us   ratio {w / p:.2f}x")
+    emit(
+        [
+            Row(
+                "`WasmTool.invoke` added over a pure-Python `@tool`",
+                w,
+                p,
+                "pure-Python @tool invoke",
+                "us",
+                "<= +20 us",
+                w - p <= 20,
+                note=f"+{w - p:.1f} us",
+                was="+36.9 us",
+            )
+        ],
+        args.json,
+        "bench_tool.py",
+    )
 
 
 if __name__ == "__main__":

@@ -12,7 +12,9 @@ __all__ = ["add_parser", "run"]
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("bench", help="run the benchmarks (source checkout): ratios against same-run baselines")
-    p.add_argument("which", nargs="*", metavar="{call,tool,guests}", help="which (default: all)")
+    p.add_argument(
+        "which", nargs="*", choices=("call", "tool", "guests", "python"), help="which (default: call tool guests)"
+    )
     p.set_defaults(func=run)
 
 

@@ -7,7 +7,8 @@ the function that calls the guest with tool arguments given as a JSON-like mappi
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import math
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,40 @@ def _object_schema(properties: dict[str, Any], required: list[str], description:
     return schema
 
 
+def plain_numbers_check(schema: dict[str, Any]) -> Callable[[Mapping[str, Any]], bool]:
+    """A check that says True only for arguments ``schema`` certainly accepts, when ``schema`` is what a core
+    export's params give (an object of required integers/numbers with bounds); anything else (and any doubt:
+    bools, floats for integers, NaN) goes on to jsonschema, which also words the errors. jsonschema costs ~10 us
+    per call; this ~1 us."""
+    props = schema.get("properties", {})
+    extra = set(schema) - {"type", "properties", "required", "additionalProperties", "description"}
+    if extra or schema.get("additionalProperties") is not False or set(schema.get("required", [])) != set(props):
+        return lambda args: False
+    checks: list[tuple[str, bool, float, float]] = []
+    for name, sub in props.items():
+        lo, hi = sub.get("minimum"), sub.get("maximum")
+        if set(sub) - {"type", "minimum", "maximum", "description"} or sub.get("type") not in ("integer", "number"):
+            return lambda args: False
+        if not all(b is None or type(b) in (int, float) for b in (lo, hi)):
+            return lambda args: False
+        checks.append((name, sub["type"] == "integer", -math.inf if lo is None else lo, math.inf if hi is None else hi))
+    names = set(props)
+
+    def plainly_valid(args: Mapping[str, Any]) -> bool:
+        if args.keys() != names:
+            return False
+        for name, integer, lo, hi in checks:
+            value = args[name]
+            kind = type(value)
+            if kind is not int and (integer or kind is not float or not math.isfinite(value)):
+                return False
+            if not lo <= value <= hi:
+                return False
+        return True
+
+    return plainly_valid
+
+
 def bind_core(base: Path, data: dict[str, Any], module: Any) -> tuple[str, Any, dict[str, Any], dict[str, Any]]:
     export = data.get("export") or ""
     if not export:
@@ -100,9 +135,10 @@ def bind_core(base: Path, data: dict[str, Any], module: Any) -> tuple[str, Any, 
     else:
         output_schema = {"type": "null"}
     validator = Draft202012Validator(input_schema)
+    plainly_valid = plain_numbers_check(input_schema)
 
     def call(mod: WasmModule, args: Mapping[str, Any], limits: Limits, caps: Capabilities) -> CallResult:
-        problems = schema_errors(validator, dict(args))
+        problems = [] if plainly_valid(args) else schema_errors(validator, dict(args))
         if problems:
             raise WasmArgumentError(f"{mod.name}: arguments do not match the input schema: " + "; ".join(problems))
         r = mod.call(export, *(args[n] for n in names), limits=limits, capabilities=caps)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import ctypes
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import wasmtime
@@ -24,7 +23,7 @@ from .hostcall import GuestMemoryError
 from .http_client import HttpCallState
 from .limits import Limits
 from .live import LiveInstance, raise_from
-from .result import CallMetrics, CallResult
+from .result import CallResult, make_metrics, make_result
 from .signatures import FuncSignature
 from .stdio_pipes import OutputPump, attach_stdio
 from .traps import classify, trap_kind
@@ -40,21 +39,31 @@ _FUEL_SLACK = 100_000
 _NO_DEADLINE = 2**62
 
 
-@dataclass(frozen=True, slots=True)
 class Invocation:
     """What to run in the fresh instance.
 
     Either one export with raw params (``command=True`` for a WASI ``_start``), or a ``body`` that drives the
     instance through a :class:`LiveInstance` (several calls and memory access, e.g. the buffer ABI); the
-    body's return value becomes ``CallResult.value``.
+    body's return value becomes ``CallResult.value``. A plain slotted class: one is built per call.
     """
 
-    export: str
-    signature: FuncSignature | None = None
-    raw_params: ctypes.Array[Any] | None = None
-    command: bool = False
-    body: Callable[[LiveInstance], Any] | None = None
-    signatures: dict[str, FuncSignature] | None = None
+    __slots__ = ("body", "command", "export", "raw_params", "signature", "signatures")
+
+    def __init__(
+        self,
+        export: str,
+        signature: FuncSignature | None = None,
+        raw_params: ctypes.Array[Any] | None = None,
+        command: bool = False,
+        body: Callable[[LiveInstance], Any] | None = None,
+        signatures: dict[str, FuncSignature] | None = None,
+    ) -> None:
+        self.export = export
+        self.signature = signature
+        self.raw_params = raw_params
+        self.command = command
+        self.body = body
+        self.signatures = signatures
 
     @property
     def name(self) -> bytes:
@@ -265,15 +274,15 @@ def execute(
         if remaining.value == 0:  # trapped at budget + slack: the true use is unknown, the budget is spent
             used = limits.fuel
     kind = trap_kind(failure, ctx, memory, limits.memory_bytes) if failure is not None else None
-    metrics = CallMetrics(
-        fuel_used=used,
-        wall_s=wall,
-        memory_peak_bytes=memory,
-        stdout_bytes=len(ctx.stdout),
-        stderr_bytes=len(ctx.stderr),
-        trap=kind if failure is not None else ("exit" if exit_code else None),
-        module=module_name,
-        http=ctx.http.metrics() if http is not None else None,
+    metrics = make_metrics(
+        used,
+        wall,
+        memory,
+        len(ctx.stdout),
+        len(ctx.stderr),
+        kind if failure is not None else ("exit" if exit_code else None),
+        module_name,
+        ctx.http.metrics() if http is not None else None,
     )
     if failure is not None:
         err = classify(failure, ctx, metrics, limits_desc=_limits_desc(limits))
@@ -282,7 +291,7 @@ def execute(
         if hasattr(convention_error, "metrics"):
             convention_error.metrics = metrics
         raise convention_error
-    result = CallResult(value, exit_code, bytes(ctx.stdout), bytes(ctx.stderr), metrics)
+    result = make_result(value, exit_code, bytes(ctx.stdout), bytes(ctx.stderr), metrics)
     if exit_code and not command:
         raise WasmExitError.from_result(f"guest called exit({exit_code}) during {label!r}", result)
     return result

@@ -10,11 +10,10 @@ import json
 import os
 import platform
 import threading
-from importlib.metadata import version as _dist_version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import wasmtime
-import wasmtime.component
 from wasmtime import _ffi as ffi
 
 from .cache import CompileCache, default_cache_dir
@@ -23,9 +22,25 @@ from .hostcall import define_host_function
 from .ticker import EpochTicker
 from .wasi_shims import install_wasi_shims
 
+if TYPE_CHECKING:  # wasmtime.component loads on first component use (it costs ~20 ms of import)
+    import wasmtime.component
+
 __all__ = ["WasmEngine", "default_engine", "WASMTIME_VERSION"]
 
-WASMTIME_VERSION = _dist_version("wasmtime")
+
+def _wasmtime_version() -> str:
+    """wasmtime-py's version from its ``.dist-info`` folder name (``importlib.metadata`` costs ~20-60 ms of
+    every cold start); ``importlib.metadata`` when the folder is not unambiguous."""
+    site = Path(wasmtime.__file__).resolve().parent.parent
+    found = [d.name[len("wasmtime-") : -len(".dist-info")] for d in site.glob("wasmtime-*.dist-info")]
+    if len(found) == 1 and found[0].replace(".", "").isalnum():
+        return found[0]
+    from importlib.metadata import version
+
+    return version("wasmtime")
+
+
+WASMTIME_VERSION = _wasmtime_version()
 _UNSET = object()
 _ASYNC_STACK_DEFAULT = 2 * 1024 * 1024
 
@@ -98,6 +113,8 @@ class WasmEngine:
 
     def compile_component(self, wasm: bytes) -> wasmtime.component.Component:
         """Compile (or fetch from cache) a component. Raises ``wasmtime.WasmtimeError`` if invalid."""
+        import wasmtime.component
+
         component: wasmtime.component.Component = self.cache.get_or_compile(
             wasm,
             self.engine,
@@ -112,6 +129,8 @@ class WasmEngine:
         if self._component_linker is None:
             with self._lock:
                 if self._component_linker is None:
+                    import wasmtime.component
+
                     linker = wasmtime.component.Linker(self.engine)
                     linker.add_wasip2()
                     self._component_linker = linker

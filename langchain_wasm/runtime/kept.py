@@ -41,7 +41,7 @@ from .kept_linker import (
 from .limits import Limits
 from .live import LiveInstance
 from .metrics import observe
-from .result import CallMetrics, CallResult
+from .result import CallMetrics, CallResult, make_metrics, make_result
 from .signatures import FuncSignature
 from .traps import PAGE, classify, trap_kind
 
@@ -227,15 +227,15 @@ class KeptInstance:
         remaining = ctypes.c_uint64(0)
         ffi.wasmtime_context_get_fuel(self._cctx, ctypes.byref(remaining))
         kind = trap_kind(failure, ctx, memory, limits.memory_bytes) if failure is not None else None
-        metrics = CallMetrics(
-            fuel_used=fuel - remaining.value if kind != "timeout" else 0,
-            wall_s=time.perf_counter() - t0,
-            memory_peak_bytes=memory,
-            stdout_bytes=len(ctx.stdout),
-            stderr_bytes=len(ctx.stderr),
-            trap=kind if failure is not None else ("exit" if exit_code else None),
-            module=self.name,
-            http=ctx.http.metrics() if http is not None else None,
+        metrics = make_metrics(
+            fuel - remaining.value if kind != "timeout" else 0,
+            time.perf_counter() - t0,
+            memory,
+            len(ctx.stdout),
+            len(ctx.stderr),
+            kind if failure is not None else ("exit" if exit_code else None),
+            self.name,
+            ctx.http.metrics() if http is not None else None,
         )
         if failure is not None:
             if ctx.stop_reason == "files":
@@ -255,7 +255,7 @@ class KeptInstance:
             if hasattr(convention, "metrics"):
                 convention.metrics = metrics
             raise convention
-        return CallResult(value, exit_code, bytes(ctx.stdout), bytes(ctx.stderr), metrics)
+        return make_result(value, exit_code, bytes(ctx.stdout), bytes(ctx.stderr), metrics)
 
     def call(self, export: str, *args: Any, limits: Limits) -> CallResult:
         """Call one export with numeric ``args`` (see ``drive``)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["CallMetrics", "CallResult", "HttpMetrics"]
+__all__ = ["CallMetrics", "CallResult", "HttpMetrics", "make_metrics", "make_result"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,3 +110,57 @@ class CallResult:
 
     def stderr_text(self) -> str:
         return self.stderr.decode("utf-8", "replace")
+
+
+# The per-call hot path builds one of each; a frozen dataclass's __init__ sets each field through
+# object.__setattr__ (slower still with keywords), so these fill the slots directly: same objects, ~2x faster.
+_new = object.__new__
+_M = [CallMetrics.__dict__[f].__set__ for f in CallMetrics.__slots__]
+_R = [CallResult.__dict__[f].__set__ for f in CallResult.__slots__]
+assert tuple(CallMetrics.__slots__) == (
+    "fuel_used",
+    "wall_s",
+    "memory_peak_bytes",
+    "stdout_bytes",
+    "stderr_bytes",
+    "trap",
+    "module",
+    "http",
+)
+assert tuple(CallResult.__slots__) == ("value", "exit_code", "stdout", "stderr", "metrics")
+
+
+def make_metrics(
+    fuel_used: int,
+    wall_s: float,
+    memory_peak_bytes: int,
+    stdout_bytes: int,
+    stderr_bytes: int,
+    trap: str | None,
+    module: str,
+    http: HttpMetrics | None = None,
+) -> CallMetrics:
+    """``CallMetrics(...)`` with every field given, positionally, for the hot path."""
+    m = _new(CallMetrics)
+    s0, s1, s2, s3, s4, s5, s6, s7 = _M
+    s0(m, fuel_used)
+    s1(m, wall_s)
+    s2(m, memory_peak_bytes)
+    s3(m, stdout_bytes)
+    s4(m, stderr_bytes)
+    s5(m, trap)
+    s6(m, module)
+    s7(m, http)
+    return m
+
+
+def make_result(value: Any, exit_code: int, stdout: bytes, stderr: bytes, metrics: CallMetrics) -> CallResult:
+    """``CallResult(...)`` with every field given, for the hot path."""
+    r = _new(CallResult)
+    s0, s1, s2, s3, s4 = _R
+    s0(r, value)
+    s1(r, exit_code)
+    s2(r, stdout)
+    s3(r, stderr)
+    s4(r, metrics)
+    return r

@@ -29,10 +29,16 @@ class EpochTicker:
         self._lock = threading.Lock()
         self._active = 0
         self._running = False
+        self._ticks: dict[float, int] = {}
 
     def ticks_for(self, timeout_s: float) -> int:
         """Deadline in ticks for ``timeout_s``; one extra tick because the current tick is partly over."""
-        return max(1, math.ceil(timeout_s / self.interval_s)) + 1
+        ticks = self._ticks.get(timeout_s)
+        if ticks is None:
+            ticks = max(1, math.ceil(timeout_s / self.interval_s)) + 1
+            if len(self._ticks) < 64:  # the few timeouts a process uses, computed once (hot path)
+                self._ticks[timeout_s] = ticks
+        return ticks
 
     def acquire(self) -> None:
         with self._lock:
