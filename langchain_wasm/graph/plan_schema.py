@@ -10,8 +10,8 @@ Dialects (what each provider's structured output accepts; the conformance tests 
 - ``openai``: strict mode. Every object closes (``additionalProperties: false``) and lists all its properties in
   ``required``; an optional property becomes nullable instead (``None`` is dropped again before the call).
   Only the documented keywords are kept. A free-form object cannot be strict: then the schema is sent non-strict.
-- ``gemini``: Gemini's OpenAPI 3.0 subset: one ``type`` per schema, ``nullable`` instead of ``"null"``, string
-  enums, no ``additionalProperties``, ``const``, ``$ref`` or ``allOf``.
+- ``gemini``: the JSON Schema subset of Gemini's ``responseJsonSchema``: no ``pattern``, ``oneOf`` (becomes
+  ``anyOf``), ``const`` (becomes a one-value ``enum``) or length bounds; the tools check what is dropped.
 - ``grammar``: llama.cpp's and Ollama's JSON-Schema-to-grammar converter: regex patterns must be anchored
   (``^...$``; an unanchored one makes the converter drop every constraint), so those are removed.
 - ``plain``: standard JSON Schema (Anthropic tool use, function calling in general).
@@ -46,10 +46,10 @@ _OPENAI_KEYS = {
     "minItems", "maxItems", "$defs", "$ref",
 }  # fmt: skip
 _OPENAI_FORMATS = {"date-time", "time", "date", "duration", "email", "hostname", "ipv4", "ipv6", "uuid"}
-# Gemini's Schema object (OpenAPI 3.0 subset).
+# The JSON Schema subset of Gemini's responseJsonSchema (no pattern, oneOf, const, length bounds).
 _GEMINI_KEYS = {
-    "type", "format", "description", "nullable", "enum", "maxItems", "minItems", "properties", "required",
-    "items", "minimum", "maximum", "anyOf", "minLength", "maxLength", "pattern", "title",
+    "type", "properties", "required", "additionalProperties", "items", "prefixItems", "minItems", "maxItems",
+    "enum", "format", "minimum", "maximum", "anyOf", "$ref", "$defs", "title", "description",
 }  # fmt: skip
 _VALUE_CONSTRAINTS = {"enum", "const", "pattern", "format", "minLength", "maxLength"}
 
@@ -141,6 +141,13 @@ def is_strict_compatible(schema: Mapping[str, Any]) -> bool:
 
 
 def _openai(schema: Mapping[str, Any]) -> dict[str, Any]:
+    schema = dict(schema)
+    if "oneOf" in schema:  # strict mode has anyOf only; the tool still checks exclusivity
+        schema["anyOf"] = schema.pop("oneOf")
+    if isinstance(schema.get("prefixItems"), list) and not isinstance(schema.get("items"), Mapping):
+        schema["items"] = {"anyOf": schema.pop("prefixItems")}  # tuples: every item one of the positions' types
+    if schema.get("const") is not None and "enum" not in schema:
+        schema["enum"] = [schema.pop("const")]
     out: dict[str, Any] = {}
     for key, value in schema.items():
         if key not in _OPENAI_KEYS or (key == "format" and value not in _OPENAI_FORMATS):
@@ -181,36 +188,20 @@ def _gemini(schema: Mapping[str, Any]) -> dict[str, Any]:
     src = dict(schema)
     if "const" in src:
         src["enum"] = [src.pop("const")]
-    any_of = [s for s in src.get("anyOf", []) if isinstance(s, Mapping)]
-    if any_of and any(s.get("type") == "null" for s in any_of):
-        rest = [s for s in any_of if s.get("type") != "null"]
-        if len(rest) == 1:
-            merged = {**{k: v for k, v in src.items() if k != "anyOf"}, **rest[0]}
-            return {**_gemini(merged), "nullable": True}
-        src["anyOf"] = rest
-        src["nullable"] = True
-    if isinstance(src.get("type"), list):
-        types = [t for t in src["type"] if t != "null"]
-        if len(types) < len(src["type"]):
-            src["nullable"] = True
-        src["type"] = types[0] if len(types) == 1 else "string"
-    if "enum" in src:  # Gemini enums are strings
-        src["enum"] = [str(v) for v in src["enum"]]
-        src["type"] = "string"
+    if "oneOf" in src:
+        src["anyOf"] = src.pop("oneOf")
     out: dict[str, Any] = {}
     for key, value in src.items():
         if key not in _GEMINI_KEYS:
             continue
-        if key == "properties":
+        if key in ("properties", "$defs"):
             out[key] = {k: _gemini(v) for k, v in value.items()}
         elif key == "items" and isinstance(value, Mapping):
             out[key] = _gemini(value)
-        elif key == "anyOf":
+        elif key in ("anyOf", "prefixItems"):
             out[key] = [_gemini(v) for v in value]
         else:
             out[key] = value
-    if out.get("type") == "object" and not out.get("properties"):
-        out.pop("properties", None)
     return out
 
 

@@ -56,7 +56,7 @@ def _describe(tool: BaseTool) -> str:
         for name, sub in (params.get("properties") or {}).items()
     )
     out = output_schema(tool)
-    returns = f" -> {compact_type(out)}" if out else ""
+    returns = f" -> {compact_type(out, 1)}" if out else ""  # top-level fields typed, nested ones named
     return f"- {tool.name}({args}){returns}\n  {_short(tool.description)}"
 
 
@@ -77,7 +77,8 @@ def compact_type(schema: Mapping[str, Any] | None, depth: int = 0) -> str:
     if "const" in schema:
         return json.dumps(schema["const"])
     if "enum" in schema:
-        return "|".join(json.dumps(v, ensure_ascii=False) for v in schema["enum"][:16])
+        values = [json.dumps(v, ensure_ascii=False) for v in schema["enum"]]
+        return "|".join(values[:8]) + ("|..." if len(values) > 8 else "")
     for key in ("anyOf", "oneOf"):
         if isinstance(schema.get(key), list):
             return " | ".join(dict.fromkeys(compact_type(s, depth) for s in schema[key]))
