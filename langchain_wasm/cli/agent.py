@@ -21,9 +21,9 @@ def _model(ns: argparse.Namespace) -> tuple[Any, str]:
     if ns.model:
         spec = ns.model
         if spec.startswith("llamacpp:"):
-            from langchain_community.chat_models import ChatLlamaCpp  # type: ignore[import-not-found]  # optional
+            from langchain_wasm.chat_models.llamacpp import ChatLlamaCpp  # n_ctx and RoPE base read from the GGUF
 
-            return ChatLlamaCpp(model_path=spec.split(":", 1)[1], temperature=0, n_batch=512), spec
+            return ChatLlamaCpp(model_path=spec.split(":", 1)[1]), spec
         from langchain.chat_models import init_chat_model
 
         return init_chat_model(spec), spec
