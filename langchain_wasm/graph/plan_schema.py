@@ -128,9 +128,9 @@ def _with_references(schema: Mapping[str, Any], *, top: bool = False) -> dict[st
 # -- dialects ------------------------------------------------------------------------------------------------
 def is_strict_compatible(schema: Mapping[str, Any]) -> bool:
     """False if some object is free-form (extra keys allowed or no properties): OpenAI strict cannot say it."""
-    if schema.get("type") == "object" or "properties" in schema:
-        if schema.get("additionalProperties") not in (None, False) or not schema.get("properties"):
-            return False
+    is_object = schema.get("type") == "object" or "properties" in schema
+    if is_object and (schema.get("additionalProperties") not in (None, False) or not schema.get("properties")):
+        return False
     children: list[Any] = [*(schema.get("properties") or {}).values()]
     if isinstance(schema.get("items"), Mapping):
         children.append(schema["items"])

@@ -199,7 +199,7 @@ class Planner:
             return data
         steps = []
         for step in data["steps"]:
-            tool = self.tools.get(step.get("tool")) if isinstance(step, Mapping) else None
+            tool = self.tools.get(str(step.get("tool"))) if isinstance(step, Mapping) else None
             if tool is not None and isinstance(step.get("args"), dict):
                 step = {**step, "args": drop_null_optionals(step["args"], tool_parameters(tool))}
             steps.append(step)
@@ -208,12 +208,12 @@ class Planner:
     # -- deciding ----------------------------------------------------------------------------------------------
     def _decide(self, state: WasmAgentState, plan: Plan | None, error: str | None, raw: str) -> dict[str, Any]:
         errors = [error] if error else validate_plan(plan, self.tools, max_steps=self.max_steps)  # type: ignore[arg-type]
-        if not errors and plan is not None and not plan.steps and self.require_tools:
-            if last_round_needs_no_tools(state.get("messages", [])):
-                errors = [
-                    "this question needs a tool: plan tool steps first and answer from their results "
-                    "(a first answer without any tool is not accepted)"
-                ]
+        first_turn = last_round_needs_no_tools(state.get("messages", []))
+        if not errors and plan is not None and not plan.steps and self.require_tools and first_turn:
+            errors = [
+                "this question needs a tool: plan tool steps first and answer from their results "
+                "(a first answer without any tool is not accepted)"
+            ]
         if errors:
             return self._repair(state, errors, raw)
         assert plan is not None

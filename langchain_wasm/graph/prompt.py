@@ -96,8 +96,6 @@ def compact_type(schema: Mapping[str, Any] | None, depth: int = 0) -> str:
         if depth >= 2:
             return "{" + ", ".join(props) + "}"
         required = set(schema.get("required", []))
-        fields = ", ".join(
-            f"{k}{'' if k in required else '?'}: {compact_type(v, depth + 1)}" for k, v in props.items()
-        )
+        fields = ", ".join(f"{k}{'' if k in required else '?'}: {compact_type(v, depth + 1)}" for k, v in props.items())
         return "{" + fields + "}"
     return str(kind) if isinstance(kind, str) else "any"

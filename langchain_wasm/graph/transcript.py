@@ -89,7 +89,9 @@ def for_planner(messages: Sequence[BaseMessage], *, budget_chars: int | None = N
             lines = ["Results of your plan:"]
             for r in results:
                 status = (r.artifact or {}).get("status", r.status) if isinstance(r.artifact, Mapping) else r.status
-                lines.append(f"- {r.tool_call_id} ({r.name or tools_of.get(r.tool_call_id, '?')}) {status}: {r.content}")
+                lines.append(
+                    f"- {r.tool_call_id} ({r.name or tools_of.get(r.tool_call_id, '?')}) {status}: {r.content}"
+                )
             out.append(HumanMessage("\n".join(lines), name="executor"))
             results.clear()
 

@@ -84,9 +84,7 @@ def validate_plan(plan: Plan, tools: Mapping[str, BaseTool], *, max_steps: int) 
     return errors
 
 
-def _check_args(
-    step: PlanStep, tool: BaseTool, sources: Mapping[str, BaseTool | None]
-) -> list[str]:
+def _check_args(step: PlanStep, tool: BaseTool, sources: Mapping[str, BaseTool | None]) -> list[str]:
     params = tool_parameters(tool)
     problems, whole = check_references(step.tool, step.args, params, sources)
     out = []

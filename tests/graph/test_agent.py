@@ -71,14 +71,16 @@ def test_two_independent_steps_then_a_dependent_one(tools):
     assert state["final_answer"] == "Paris is warmer."
     assert state["messages"][-1].content == "Paris is warmer."
     # LangChain's shape: the plan is an AIMessage whose tool calls are the steps, each result a ToolMessage.
-    question, plan_msg, *tool_msgs, final = state["messages"]
+    _question, plan_msg, *tool_msgs, final = state["messages"]
     assert isinstance(plan_msg, AIMessage)
     assert [(c["id"], c["name"]) for c in plan_msg.tool_calls] == [("p", "weather"), ("s", "weather"), ("h", "sha256")]
     assert all(isinstance(m, ToolMessage) and m.status == "success" for m in tool_msgs)
     assert {m.tool_call_id for m in tool_msgs} == {"p", "s", "h"}
     h = next(m for m in tool_msgs if m.tool_call_id == "h")
     assert h.artifact["result"] == results["h"]["result"]
-    assert isinstance(final, AIMessage) and not final.tool_calls and final.content == "Paris is warmer."
+    assert isinstance(final, AIMessage)
+    assert not final.tool_calls
+    assert final.content == "Paris is warmer."
     # The planner's next turn read the results as one message, its own plan as JSON.
     seen = model.seen[1]
     assert json.loads(seen[2].content)["steps"][2]["tool"] == "sha256"

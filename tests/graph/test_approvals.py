@@ -109,11 +109,17 @@ def test_anything_but_a_yes_rejects(tools, answer):
     assert final["step_results"]["w"]["status"] == "rejected"
 
 
-@pytest.mark.parametrize("answer", [True, "approve", {"approve": ["w"]}, {"w": True}, {"decisions": [{"type": "approve"}]}])
+@pytest.mark.parametrize(
+    "answer", [True, "approve", {"approve": ["w"]}, {"w": True}, {"decisions": [{"type": "approve"}]}]
+)
 def test_approvals_in_every_accepted_form(tools, answer):
     app, config = _paused(tools, InMemorySaver())
     final = app.invoke(Command(resume=answer), config)
-    assert {k: v["status"] for k, v in final["step_results"].items()} == {"w": "success", "h": "success", "x": "success"}
+    assert {k: v["status"] for k, v in final["step_results"].items()} == {
+        "w": "success",
+        "h": "success",
+        "x": "success",
+    }
     assert final["approvals"] == {"w": True}
 
 
@@ -122,9 +128,13 @@ def test_a_rejection_holds_across_processes_through_the_cli(tmp_path):
     db = tmp_path / "t.sqlite"
     cli = "import sys; from langchain_wasm.cli import main; sys.exit(main(sys.argv[1:]))"
     base = [sys.executable, "-c", cli, "agent", "--db", str(db), "--thread", "t"]
-    first = subprocess.run([*base, "--approve", "ask"], cwd=ROOT, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    first = subprocess.run(
+        [*base, "--approve", "ask"], cwd=ROOT, capture_output=True, text=True, stdin=subprocess.DEVNULL
+    )
     assert first.returncode == 5, first.stdout + first.stderr[-2000:]
-    second = subprocess.run([*base, "--resume", "reject"], cwd=ROOT, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    second = subprocess.run(
+        [*base, "--resume", "reject"], cwd=ROOT, capture_output=True, text=True, stdin=subprocess.DEVNULL
+    )
     assert second.returncode in (0, 1), second.stderr[-2000:]
     saver = SqliteSaver(sqlite3.connect(db, check_same_thread=False))
     state = saver.get_tuple({"configurable": {"thread_id": "t"}})

@@ -88,7 +88,7 @@ def test_an_identical_plan_coming_back_stops_early(tools):
 def test_invalid_output_is_echoed_as_a_short_excerpt(tools):
     model = ScriptedChatModel(script=[AIMessage("x" * 5000), plan(final="ok")])
     state = run(model, tools)
-    echoed = [m for m in state["messages"] if isinstance(m, AIMessage) and m.name == "planner"][0]
+    echoed = next(m for m in state["messages"] if isinstance(m, AIMessage) and m.name == "planner")
     assert len(echoed.content) < 400
     assert "more characters" in echoed.content
 
@@ -162,7 +162,11 @@ def test_the_plan_schema_admits_only_real_tools_with_their_arguments(tools):
 
 
 def test_strict_schema_nulls_for_optionals_are_dropped(tools):
-    params = {"type": "object", "properties": {"city": {"type": "string"}, "units": {"type": "string"}}, "required": ["city"]}
+    params = {
+        "type": "object",
+        "properties": {"city": {"type": "string"}, "units": {"type": "string"}},
+        "required": ["city"],
+    }
     assert drop_null_optionals({"city": "Rome", "units": None}, params) == {"city": "Rome"}
     strict = plan_schema([tools["weather"]], max_steps=2, dialect="openai")
     args = strict["properties"]["steps"]["items"]["properties"]["args"]
@@ -171,12 +175,13 @@ def test_strict_schema_nulls_for_optionals_are_dropped(tools):
 
 
 def test_reference_pattern_is_anchored():
-    assert REFERENCE_PATTERN.startswith("^") and REFERENCE_PATTERN.endswith("$")
+    assert REFERENCE_PATTERN.startswith("^")
+    assert REFERENCE_PATTERN.endswith("$")
 
 
 def test_the_prompt_is_on_a_budget():
     tools = WasmToolkit.from_directory().get_tools()
     enforced = planner_prompt(tools, max_steps=8)
     assert "JSON Schema" not in enforced
-    assert "weather(city: string, units?: \"metric\"|\"imperial\") -> {city: string" in enforced  # output fields
+    assert 'weather(city: string, units?: "metric"|"imperial") -> {city: string' in enforced  # output fields
     assert len(enforced) < 5200  # ~1,300 tokens for all seven guests (was ~2,900 before the question)

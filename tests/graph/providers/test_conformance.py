@@ -82,7 +82,8 @@ OPENAI_KEYWORDS = {
 
 
 def assert_openai_strict(schema: dict[str, Any]) -> None:
-    assert schema["type"] == "object" and "anyOf" not in schema
+    assert schema["type"] == "object"
+    assert "anyOf" not in schema
     for sub in schemas(schema):
         assert set(sub) <= OPENAI_KEYWORDS, set(sub) - OPENAI_KEYWORDS
         if sub.get("type") == "object":
@@ -135,8 +136,14 @@ def test_openai_strict_function_calling_accepts_the_schema(tools):
     ("status", "error"),
     [
         # llama.cpp's OpenAI-compatible server (llama-cpp-python) on a json_schema response_format
-        (500, {"error": {"message": "1 validation error: response_format.type Input should be 'text' or 'json_object'"}}),
-        (400, {"error": {"message": "Invalid schema for response_format 'Plan': ...", "type": "invalid_request_error"}}),
+        (
+            500,
+            {"error": {"message": "1 validation error: response_format.type Input should be 'text' or 'json_object'"}},
+        ),
+        (
+            400,
+            {"error": {"message": "Invalid schema for response_format 'Plan': ...", "type": "invalid_request_error"}},
+        ),
     ],
 )
 def test_openai_refusing_the_schema_falls_back_with_one_warning(tools, status, error):
@@ -161,7 +168,10 @@ def test_openai_refusing_the_schema_falls_back_with_one_warning(tools, status, e
 def test_openai_context_overflow_is_a_final_message(tools):
     from langchain_openai import ChatOpenAI
 
-    overflow = (400, {"error": {"message": "This model's maximum context length is 8192 tokens", "code": "context_length_exceeded"}})
+    overflow = (
+        400,
+        {"error": {"message": "This model's maximum context length is 8192 tokens", "code": "context_length_exceeded"}},
+    )
     with recording_server([overflow]) as rec:
         model = ChatOpenAI(model="gpt-4.1-mini", base_url=rec.url + "/v1", api_key="sk-test", max_retries=0)
         state = run_agent(model, tools)
@@ -234,7 +244,7 @@ def test_ollama_format_schema_has_only_anchored_patterns(tools):
     assert isinstance(schema, dict)
     for sub in schemas(schema):
         if "pattern" in sub:
-            assert sub["pattern"].startswith("^") and sub["pattern"].endswith("$"), sub["pattern"]
+            assert re.fullmatch(r"\^.*\$", sub["pattern"]), sub["pattern"]
     assert step_tools(schema) == set(TOOLS)
     assert state["final_answer"] == "It is 18.5 C in Paris."
 
@@ -243,4 +253,4 @@ def test_guest_schema_patterns_are_anchored():
     for path in GUESTS.glob("*/*.schema.json"):
         for sub in schemas(json.loads(path.read_text())):
             if "pattern" in sub:
-                assert sub["pattern"].startswith("^") and sub["pattern"].endswith("$"), (path, sub["pattern"])
+                assert re.fullmatch(r"\^.*\$", sub["pattern"]), (path, sub["pattern"])
