@@ -184,4 +184,4 @@ def test_the_prompt_is_on_a_budget():
     enforced = planner_prompt(tools, max_steps=8)
     assert "JSON Schema" not in enforced
     assert 'weather(city: string, units?: "metric"|"imperial") -> {city: string' in enforced  # output fields
-    assert len(enforced) < 5200  # ~1,300 tokens for all seven guests (was ~2,900 before the question)
+    assert len(enforced) < 4600  # 4,256 characters for all seven guests (was 9,901 with the full schemas)
