@@ -8,6 +8,7 @@ Run with ``make test-llm`` (it builds llama-cpp-python first, ~12-20 minutes).
 
 from __future__ import annotations
 
+import json
 import warnings
 from typing import Any
 
@@ -96,3 +97,21 @@ def test_openai_compatible_server_falls_back_to_a_grammar(gguf, tools):
     assert ours
     assert all("json_object_schema" in w for w in ours)
     assert ran > 0
+
+
+def test_every_plan_schema_converts_to_a_llama_cpp_grammar(gguf):
+    """llama-cpp-python silently falls back to unconstrained JSON when its converter refuses a schema (e.g. an
+    unanchored pattern): convert the agent's schema for all shipped guests with the real converter."""
+    from llama_cpp.llama_grammar import LlamaGrammar
+
+    from langchain_wasm import WasmToolkit
+    from langchain_wasm.graph.plan_schema import plan_schema
+
+    tools = WasmToolkit.from_directory().get_tools()
+    grammar = LlamaGrammar.from_json_schema(json.dumps(plan_schema(tools, max_steps=8, dialect="grammar")))
+    assert grammar is not None
+    weather = next(t for t in tools if t.name == "weather")
+    city = weather.guest.input_schema["properties"]["city"]
+    LlamaGrammar.from_json_schema(json.dumps({"type": "string", "pattern": city["pattern"]}))
+    with pytest.raises((ValueError, AssertionError, RuntimeError)):
+        LlamaGrammar.from_json_schema(json.dumps({"type": "string", "pattern": "\\S"}))  # why guests anchor
