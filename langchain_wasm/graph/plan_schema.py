@@ -31,8 +31,10 @@ __all__ = ["REFERENCE_PATTERN", "Dialect", "drop_null_optionals", "is_strict_com
 
 Dialect = Literal["openai", "gemini", "grammar", "plain"]
 
-#: A whole-value reference to an earlier step's result (anchored, so grammar converters accept it).
-REFERENCE_PATTERN = r"^\$\{[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*\}$"
+#: A whole-value reference to an earlier step's result. Anchored, and written with character classes instead of
+#: escapes (``[$]`` not ``\$``): llama.cpp's converter copies ``\$``, ``\{``, ``\.`` into the grammar, where they are
+#: unknown escapes and the whole grammar fails to parse.
+REFERENCE_PATTERN = r"^[$][{][A-Za-z_][A-Za-z0-9_-]*([.][A-Za-z0-9_-]+)*[}]$"
 _ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
 _REFERENCE: dict[str, Any] = {
     "type": "string",
@@ -62,7 +64,9 @@ def plan_schema(tools: Sequence[BaseTool], *, max_steps: int, dialect: Dialect =
         "description": "Steps to run now, or the final answer (steps empty).",
         "type": "object",
         "properties": {
-            "reasoning": {"type": "string", "description": "Short reasoning behind the plan"},
+            # maxLength bounds what grammars generate (a small model otherwise rambles until max_tokens and
+            # the JSON never closes); strict OpenAI and Gemini drop the keyword.
+            "reasoning": {"type": "string", "description": "Short reasoning behind the plan", "maxLength": 200},
             "steps": {
                 "type": "array",
                 "description": "Tool calls to run now (empty when answering)",
