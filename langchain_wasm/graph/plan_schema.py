@@ -58,7 +58,7 @@ _VALUE_CONSTRAINTS = {"enum", "const", "pattern", "format", "minLength", "maxLen
 
 def plan_schema(tools: Sequence[BaseTool], *, max_steps: int, dialect: Dialect = "plain") -> dict[str, Any]:
     """The plan schema for ``tools``: ``{reasoning, steps: [one variant per tool], final_answer}``."""
-    variants = [_step_variant(t) for t in tools]
+    variants = [_step_variant(t, max_steps) for t in tools]
     schema: dict[str, Any] = {
         "title": "Plan",
         "description": "Steps to run now, or the final answer (steps empty).",
@@ -90,7 +90,7 @@ def plan_schema(tools: Sequence[BaseTool], *, max_steps: int, dialect: Dialect =
     return schema
 
 
-def _step_variant(tool: BaseTool) -> dict[str, Any]:
+def _step_variant(tool: BaseTool, max_steps: int) -> dict[str, Any]:
     params = copy.deepcopy(tool_parameters(tool))
     params.setdefault("type", "object")
     params.setdefault("properties", {})
@@ -101,7 +101,12 @@ def _step_variant(tool: BaseTool) -> dict[str, Any]:
             "id": {"type": "string", "pattern": _ID_PATTERN, "description": "unique step id, e.g. s1"},
             "tool": {"type": "string", "enum": [tool.name]},
             "args": _with_references(params, top=True),
-            "depends_on": {"type": "array", "items": {"type": "string"}, "description": "ids of earlier steps"},
+            "depends_on": {  # bounded: a small model under a grammar otherwise repeats ids until max_tokens
+                "type": "array",
+                "items": {"type": "string", "pattern": _ID_PATTERN},
+                "maxItems": max(max_steps - 1, 1),
+                "description": "ids of earlier steps",
+            },
         },
         "required": ["id", "tool", "args", "depends_on"],
         "additionalProperties": False,
@@ -214,6 +219,8 @@ def _grammar(schema: Mapping[str, Any]) -> dict[str, Any]:
     for key, value in schema.items():
         if key == "pattern" and not (isinstance(value, str) and value.startswith("^") and value.endswith("$")):
             continue  # an unanchored pattern makes the converter drop every constraint; validation checks it
+        if key == "pattern" and "maxLength" in schema:
+            continue  # the converter ignores maxLength next to a pattern; the length bound keeps a model from rambling
         if key in ("properties", "$defs") and isinstance(value, Mapping):
             out[key] = {k: _grammar(v) for k, v in value.items()}
         elif key == "items" and isinstance(value, Mapping):
