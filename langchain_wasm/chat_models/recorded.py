@@ -42,8 +42,9 @@ _DEMO_PLANS: list[dict[str, Any]] = [
 class RecordedPlanner(BaseChatModel):
     """Replays ``responses`` (plan JSON texts). Not a model: a recording, for demos and docs.
 
-    Stateless: the n-th planner turn of a conversation (counted from the planner messages it is shown) gets
-    the n-th response, so a thread resumed in a new process continues the recording where it stopped.
+    Stateless: the n-th planner turn of a conversation (counted from the planner's earlier answers it is shown:
+    the agent renders each plan back to it as an ``AIMessage`` named ``planner``) gets the n-th response, so a
+    thread resumed in a new process continues the recording where it stopped.
     """
 
     responses: list[str]

@@ -21,9 +21,9 @@ def _model(ns: argparse.Namespace) -> tuple[Any, str]:
     if ns.model:
         spec = ns.model
         if spec.startswith("llamacpp:"):
-            from langchain_community.chat_models import ChatLlamaCpp  # type: ignore[import-not-found]  # optional
+            from langchain_wasm.chat_models.llamacpp import ChatLlamaCpp  # n_ctx and RoPE base read from the GGUF
 
-            return ChatLlamaCpp(model_path=spec.split(":", 1)[1], temperature=0, n_batch=512), spec
+            return ChatLlamaCpp(model_path=spec.split(":", 1)[1]), spec
         from langchain.chat_models import init_chat_model
 
         return init_chat_model(spec), spec
@@ -52,30 +52,26 @@ def stream_agent(app: Any, inputs: Any, config: RunnableConfig, out: Any = None)
             if node == "__interrupt__":
                 pending = update[0].value
                 continue
-            if node == "planner" and update:
-                for msg in update.get("messages", []):
-                    if getattr(msg, "name", None) == "planner":
-                        _show_plan(msg.content, out)
-                    elif getattr(msg, "name", None) == "validator":
-                        print(f" ! plan rejected: {msg.content.splitlines()[1:2]}", file=out)
-                    else:
-                        print(f"\nAnswer: {msg.content}", file=out)
-            elif node == "step" and update:
-                for sid, rec in update.get("step_results", {}).items():
-                    print(f"      {sid}: {str(rec.get('content', ''))[:160]}", file=out)
+            for msg in (update or {}).get("messages", []) if isinstance(update, dict) else []:
+                _show_message(msg, out)
     return pending
 
 
-def _show_plan(text: str, out: Any) -> None:
-    try:
-        plan = json.loads(text)
-    except json.JSONDecodeError:
-        return
-    if plan.get("steps"):
-        print(f"\nPlan: {plan.get('reasoning', '')}", file=out)
-        for s in plan["steps"]:
-            deps = f" after {s['depends_on']}" if s.get("depends_on") else ""
-            print(f"  {s['id']}: {s['tool']}({json.dumps(s['args'], ensure_ascii=False)}){deps}", file=out)
+def _show_message(msg: Any, out: Any) -> None:
+    """One transcript message: a plan (an AI turn with tool calls), a step result, a rejection, the answer."""
+    kind = getattr(msg, "type", None)
+    if kind == "ai" and getattr(msg, "tool_calls", None):
+        deps = (msg.response_metadata.get("wasm_plan") or {}).get("depends_on") or {}
+        print(f"\nPlan: {msg.content}", file=out)
+        for call in msg.tool_calls:
+            after = f" after {deps[call['id']]}" if deps.get(call["id"]) else ""
+            print(f"  {call['id']}: {call['name']}({json.dumps(call['args'], ensure_ascii=False)}){after}", file=out)
+    elif kind == "tool":
+        print(f"      {msg.tool_call_id}: {str(msg.content)[:160]}", file=out)
+    elif kind == "human" and getattr(msg, "name", None) == "validator":
+        print(f" ! plan rejected: {msg.content.splitlines()[1:2]}", file=out)
+    elif kind == "ai" and getattr(msg, "name", None) != "planner":
+        print(f"\nAnswer: {msg.content}", file=out)
 
 
 def _question(values: dict[str, Any]) -> str:

@@ -51,9 +51,10 @@ def create_wasm_agent(
     parallel: bool = True,
     approve: ApprovalPolicy | Collection[str] | str | None = _AUTO,
     structured_output: bool | None = None,
+    require_tools: bool = False,
     name: str = "wasm_agent",
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
-    """A LangGraph plan/execute agent: a planner node (any chat model) emits a JSON plan, a dispatcher checks
+    """A LangGraph plan/execute agent: a planner node (any chat model) emits a plan, a dispatcher checks
     approvals and readiness, every step runs as its own task in a fresh Wasm instance (independent steps in
     parallel), and the results go back to the planner until it answers.
 
@@ -71,8 +72,13 @@ def create_wasm_agent(
         approve: which steps pause the graph (``interrupt``) for a human decision: ``"auto"`` (tools granted a
             writable directory or host functions), a collection of tool names, a callable
             ``(step, tool) -> bool``, or ``None``. Resume with ``Command(resume=True/False)``,
-            ``Command(resume={"approve": [ids], "reject": [ids]})`` or ``{step_id: bool}``.
-        structured_output: force (True) or disable (False) schema-constrained output; None decides.
+            ``Command(resume={"approve": [ids], "reject": [ids]})``, ``{step_id: bool}``, or LangChain v1's
+            human-in-the-loop answer ``{"decisions": [{"type": "approve" | "edit" | "reject", ...}]}`` (see
+            ``langchain_wasm.graph.approvals``). A recorded decision holds whatever graph resumes the thread.
+        structured_output: force (True) or disable (False) schema-constrained output; None decides. The plan
+            schema is generated from the tools (one step variant per tool) in the provider's dialect; a provider
+            that refuses it at request time moves the agent to its next mode (json mode, then JSON text).
+        require_tools: refuse a first answer that ran no tool (the model must plan tool steps first).
         name: the graph's name.
 
     Returns:
@@ -92,6 +98,7 @@ def create_wasm_agent(
         max_iterations=max_iterations,
         max_repairs=max_repairs,
         structured=structured_output,
+        require_tools=require_tools,
     )
     executor = Executor(by_name, approve=policy, parallel=parallel)
 

@@ -13,22 +13,24 @@ import time
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
-from langchain_core.messages import HumanMessage, ToolMessage
+from langchain_core.messages import ToolMessage
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 from langgraph.config import get_stream_writer
 from langgraph.types import Send, interrupt
 
-from langchain_wasm.graph.plan import Plan, PlanStep, StepReferenceError, resolve_references
+from langchain_wasm.graph.approvals import approval_request, read_decisions
+from langchain_wasm.graph.plan import Plan, PlanStep, StepReferenceError
+from langchain_wasm.graph.references import resolve_for_schema
 from langchain_wasm.graph.state import WasmAgentState
-from langchain_wasm.graph.validate import dependencies
+from langchain_wasm.graph.transcript import step_message
+from langchain_wasm.graph.validate import dependencies, tool_parameters
 
 __all__ = ["ApprovalPolicy", "Executor", "needs_approval_by_default"]
 
 #: Decides whether a step must be approved by a human before it runs.
 ApprovalPolicy = Callable[[PlanStep, BaseTool], bool]
 _DONE = ("success", "error", "rejected", "skipped")
-_OBSERVATION_LIMIT = 2000
 
 
 def needs_approval_by_default(step: PlanStep, tool: BaseTool) -> bool:
@@ -69,11 +71,21 @@ class Executor:
 
     # -- dispatch ----------------------------------------------------------------------------------------------
     def dispatch(self, state: WasmAgentState) -> dict[str, Any]:
-        """Mark the next ready steps running; skip steps whose dependencies failed; ask for approvals."""
+        """Mark the next ready steps running; skip steps whose dependencies failed; ask for approvals.
+
+        A step the policy wants approved is first recorded as ``awaiting_approval`` in the state (a superstep of
+        its own), and the request is made from that record: whatever graph or process resumes the thread, with
+        whatever policy, asks about exactly those steps and honours the answer. A recorded rejection always wins.
+        """
         plan = Plan.model_validate(state["plan"])
         results = state.get("step_results") or {}
+        approvals = dict(state.get("approvals") or {})
+        awaiting = [s for s in plan.steps if results.get(s.id, {}).get("status") == "awaiting_approval"]
+        if awaiting:
+            return self._ask(plan, awaiting, approvals)
         deps = dependencies(plan)
         update: dict[str, dict[str, Any]] = {}
+        messages: list[ToolMessage] = []
         ready: list[PlanStep] = []
         for step in plan.steps:
             if results.get(step.id, {}).get("status") in (*_DONE, "running"):
@@ -83,27 +95,45 @@ class Executor:
                 update[step.id] = self._record(
                     step, "skipped", f"skipped: it depends on {failed}, which did not succeed"
                 )
+                messages.append(step_message(step.id, update[step.id]))
             elif all(results.get(d, {}).get("status") == "success" for d in deps[step.id]):
                 ready.append(step)
         if not self.parallel:
             ready = ready[:1]
-        approvals = dict(state.get("approvals") or {})
         asking = [s for s in ready if s.id not in approvals and self.policy(s, self.tools[s.tool])]
         if asking:
-            decision = interrupt(
-                {
-                    "type": "approval",
-                    "question": "These steps need a human's approval before they run.",
-                    "steps": [s.model_dump() for s in asking],
-                }
-            )
-            approvals.update(_decisions(decision, [s.id for s in asking]))
+            for s in asking:
+                update[s.id] = {"status": "awaiting_approval", "tool": s.tool, "args": s.args}
+            return {"step_results": update, "messages": messages}
         for step in ready:
-            if approvals.get(step.id, True):
-                update[step.id] = {"status": "running", "tool": step.tool, "started": time.time()}
-            else:
+            if approvals.get(step.id, True) is False:
                 update[step.id] = self._record(step, "rejected", "rejected by a human reviewer; not run")
-        return {"step_results": update, "approvals": approvals}
+                messages.append(step_message(step.id, update[step.id]))
+            else:
+                update[step.id] = {"status": "running", "tool": step.tool, "started": time.time()}
+        return {"step_results": update, "approvals": approvals, "messages": messages}
+
+    def _ask(self, plan: Plan, awaiting: list[PlanStep], approvals: dict[str, bool]) -> dict[str, Any]:
+        """Interrupt for the recorded ``awaiting`` steps and apply the decisions (edits change the plan)."""
+        decisions = read_decisions(interrupt(approval_request(awaiting)), awaiting)
+        update: dict[str, dict[str, Any]] = {}
+        messages: list[ToolMessage] = []
+        steps = {s.id: s for s in plan.steps}
+        for step in awaiting:
+            decision = decisions[step.id]
+            if decision["type"] == "reject":
+                approvals[step.id] = False
+                reason = decision.get("message")
+                note = f"rejected by a human reviewer{f': {reason}' if reason else ''}; not run"
+                update[step.id] = self._record(step, "rejected", note)
+                messages.append(step_message(step.id, update[step.id]))
+                continue
+            approvals[step.id] = True
+            if decision["type"] == "edit":
+                steps[step.id] = step.model_copy(update={"args": decision["args"]})
+            update[step.id] = {"status": "pending", "tool": step.tool, "args": steps[step.id].args}
+        new_plan = plan.model_copy(update={"steps": [steps[s.id] for s in plan.steps]})
+        return {"step_results": update, "approvals": approvals, "messages": messages, "plan": new_plan.model_dump()}
 
     @staticmethod
     def _record(step: PlanStep, status: str, content: str) -> dict[str, Any]:
@@ -119,6 +149,8 @@ class Executor:
             return [Send("step", {"step": s.model_dump(), "results": values}) for s in running]
         if all(results.get(s.id, {}).get("status") in _DONE for s in plan.steps):
             return "observe"
+        if any(results.get(s.id, {}).get("status") == "awaiting_approval" for s in plan.steps):
+            return "dispatch"  # the approval request is its own superstep, made from the recorded state
         return "dispatch"  # pragma: no cover - dispatch always makes progress; kept as a safe default
 
     # -- one step ----------------------------------------------------------------------------------------------
@@ -126,7 +158,7 @@ class Executor:
         step = PlanStep.model_validate(task["step"])
         _safe({"event": "step_start", "step": step.id, "tool": step.tool})
         try:
-            args = resolve_references(step.args, task.get("results", {}))
+            args = resolve_for_schema(step.args, task.get("results", {}), tool_parameters(self.tools[step.tool]))
         except StepReferenceError as exc:
             return step, None, self._record(step, "error", f"error: {exc}")
         return step, args, None
@@ -151,16 +183,16 @@ class Executor:
     def step(self, task: Mapping[str, Any], config: RunnableConfig | None = None) -> dict[str, Any]:
         step, args, failed = self._prepare(task)
         if failed is not None:
-            return {"step_results": {step.id: failed}}
+            return {"step_results": {step.id: failed}, "messages": [step_message(step.id, failed)]}
         assert args is not None
         started = time.time()
-        msg = self._invoke(step, args, config)
-        return {"step_results": {step.id: self._finish(step, args, msg, started)}}
+        record = self._finish(step, args, self._invoke(step, args, config), started)
+        return {"step_results": {step.id: record}, "messages": [step_message(step.id, record)]}
 
     async def astep(self, task: Mapping[str, Any], config: RunnableConfig | None = None) -> dict[str, Any]:
         step, args, failed = self._prepare(task)
         if failed is not None:
-            return {"step_results": {step.id: failed}}
+            return {"step_results": {step.id: failed}, "messages": [step_message(step.id, failed)]}
         assert args is not None
         started = time.time()
         tool = self.tools[step.tool]
@@ -170,7 +202,8 @@ class Executor:
             )
         except Exception as exc:  # an ordinary tool raising: an observation, never a crashed graph
             msg = ToolMessage(f"error: {type(exc).__name__}: {exc}", tool_call_id=step.id, status="error")
-        return {"step_results": {step.id: self._finish(step, args, msg, started)}}
+        record = self._finish(step, args, msg, started)
+        return {"step_results": {step.id: record}, "messages": [step_message(step.id, record)]}
 
     def _invoke(self, step: PlanStep, args: dict[str, Any], config: RunnableConfig | None) -> Any:
         tool = self.tools[step.tool]
@@ -183,20 +216,8 @@ class Executor:
 
     # -- observe -----------------------------------------------------------------------------------------------
     def observe(self, state: WasmAgentState) -> dict[str, Any]:
-        """Report every step's outcome to the planner and count the round."""
-        plan = Plan.model_validate(state["plan"])
-        results = state.get("step_results") or {}
-        lines = ["Results of your plan:"]
-        for step in plan.steps:
-            rec = results.get(step.id, {})
-            text = str(rec.get("content", ""))
-            if len(text) > _OBSERVATION_LIMIT:
-                text = text[:_OBSERVATION_LIMIT] + " ...[truncated]"
-            lines.append(f"- {step.id} ({step.tool}) {rec.get('status', 'missing')}: {text}")
-        return {
-            "messages": [HumanMessage("\n".join(lines), name="executor")],
-            "iteration": state.get("iteration", 0) + 1,
-        }
+        """The plan is finished (every result is already a ``ToolMessage``): count the round."""
+        return {"iteration": state.get("iteration", 0) + 1}
 
 
 def _tool_config(config: RunnableConfig | None) -> RunnableConfig | None:
@@ -214,17 +235,3 @@ def _tool_config(config: RunnableConfig | None) -> RunnableConfig | None:
     if store is not None:  # the run's store: stateful tools keep what must outlive the process there
         user["__pregel_store"] = store
     return {"configurable": user, "callbacks": config.get("callbacks")}
-
-
-def _decisions(decision: Any, asked: list[str]) -> dict[str, bool]:
-    """Read a resume value: True/False for all, {"approve": [...], "reject": [...]}, or {step_id: bool}."""
-    if isinstance(decision, bool):
-        return dict.fromkeys(asked, decision)
-    if isinstance(decision, Mapping):
-        if "approve" in decision or "reject" in decision:
-            approved = set(decision.get("approve", []))
-            return {s: s in approved for s in asked}
-        return {s: bool(decision.get(s, False)) for s in asked}
-    if isinstance(decision, str):
-        return dict.fromkeys(asked, decision.strip().lower() in ("y", "yes", "approve", "approved", "ok"))
-    return dict.fromkeys(asked, False)

@@ -26,11 +26,13 @@ class WasmAgentState(TypedDict, total=False):
     """State of ``create_wasm_agent`` graphs.
 
     Attributes:
-        messages: the conversation: the user's request, each plan (as the planner's JSON), validation
-            feedback, observations, and the final answer.
+        messages: the conversation in LangChain's shape: the user's request, each plan as an ``AIMessage`` whose
+            tool calls are its steps, each step's result as a ``ToolMessage``, validation feedback, the answer
+            as a plain ``AIMessage`` (see ``langchain_wasm.graph.transcript``).
         plan: the current validated plan (``Plan.model_dump()``), or ``None`` while repairing.
-        step_results: per step id of the current plan: status (running, success, error, rejected, skipped),
-            tool, resolved args, content (what the model reads), result (structured), metrics, timings.
+        step_results: per step id of the current plan: status (awaiting_approval, pending, running, success,
+            error, rejected, skipped), tool, resolved args, content (what the model reads), result
+            (structured), metrics, timings.
         approvals: per step id, a human's decision (True approved, False rejected).
         iteration: completed plan/execute rounds.
         repairs: consecutive rejected plans (reset by a valid one).

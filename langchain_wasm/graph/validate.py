@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -12,14 +12,15 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ValidationError
 
-from langchain_wasm.graph.plan import Plan, find_references
+from langchain_wasm.graph.plan import Plan, PlanStep, find_references
+from langchain_wasm.graph.references import check_references
 
 __all__ = ["parse_plan", "tool_parameters", "validate_plan", "topological_levels"]
 
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S)
 
 
-def parse_plan(text: str) -> tuple[Plan | None, str | None]:
+def parse_plan(text: str, normalize: Callable[[Any], Any] | None = None) -> tuple[Plan | None, str | None]:
     """Parse a plan from model text (bare JSON or a fenced block). Returns (plan, None) or (None, error)."""
     fenced = _FENCE.search(text)
     candidate = fenced.group(1) if fenced else text
@@ -31,7 +32,7 @@ def parse_plan(text: str) -> tuple[Plan | None, str | None]:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
         return None, f"invalid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
-    return plan_from_data(data)
+    return plan_from_data(normalize(data) if normalize else data)
 
 
 def plan_from_data(data: Any) -> tuple[Plan | None, str | None]:
@@ -73,7 +74,8 @@ def validate_plan(plan: Plan, tools: Mapping[str, BaseTool], *, max_steps: int) 
         if step.id in refs or step.id in step.depends_on:
             errors.append(f"{where}: a step cannot depend on itself")
         if tool is not None:
-            errors.extend(f"{where} ({step.tool}): {p}" for p in _check_args(tool, step.args))
+            sources = {s.id: tools.get(s.tool) for s in plan.steps if s.id != step.id}
+            errors.extend(f"{where} ({step.tool}): {p}" for p in _check_args(step, tool, sources))
     if not errors:
         try:
             topological_levels(plan)
@@ -82,21 +84,19 @@ def validate_plan(plan: Plan, tools: Mapping[str, BaseTool], *, max_steps: int) 
     return errors
 
 
-def _check_args(tool: BaseTool, args: Mapping[str, Any]) -> list[str]:
-    schema = dict(tool_parameters(tool))
-    static = {k: v for k, v in args.items() if not (isinstance(v, str) and find_references(v) and v.startswith("${"))}
-    deferred = set(args) - set(static)
-    schema["required"] = [r for r in schema.get("required", []) if r not in deferred]
-    if "properties" in schema:
-        schema["properties"] = {k: v for k, v in schema["properties"].items() if k not in deferred}
-    validator = Draft202012Validator(schema)
+def _check_args(step: PlanStep, tool: BaseTool, sources: Mapping[str, BaseTool | None]) -> list[str]:
+    params = tool_parameters(tool)
+    problems, whole = check_references(step.tool, step.args, params, sources)
     out = []
-    for err in sorted(validator.iter_errors(static), key=lambda e: list(e.path))[:5]:
+    for err in sorted(Draft202012Validator(params).iter_errors(step.args), key=lambda e: list(e.path))[:8]:
         path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err.path)
+        if path in whole:
+            continue  # a whole reference: its type was checked against the source's result schema above
         out.append(f"{path}: {err.message}")
-    unknown = sorted(deferred - set(schema.get("properties", {})) - set(tool_parameters(tool).get("properties", {})))
-    out.extend(f"unknown argument {name!r}" for name in unknown)
-    return out
+    known = params.get("properties")
+    if isinstance(known, Mapping) and params.get("additionalProperties") is not True:
+        out.extend(f"unknown argument {name!r}" for name in sorted(set(step.args) - set(known)))
+    return [*dict.fromkeys(out[:6]), *problems]
 
 
 def topological_levels(plan: Plan) -> list[list[str]]:
@@ -117,12 +117,3 @@ def topological_levels(plan: Plan) -> list[list[str]]:
 def dependencies(plan: Plan) -> dict[str, set[str]]:
     """Each step's dependencies: declared plus referenced."""
     return {s.id: set(s.depends_on) | find_references(s.args) for s in plan.steps}
-
-
-def describe_tools(tools: Sequence[BaseTool]) -> str:
-    """Tool names, descriptions and argument schemas, for the planner prompt."""
-    parts = []
-    for tool in tools:
-        params = json.dumps(tool_parameters(tool), ensure_ascii=False)
-        parts.append(f"- {tool.name}: {tool.description.strip()}\n  arguments (JSON Schema): {params}")
-    return "\n".join(parts)

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.tools import tool
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
@@ -70,8 +70,21 @@ def test_two_independent_steps_then_a_dependent_one(tools):
     assert results["h"]["started"] >= max(results["p"]["ended"], results["s"]["ended"])
     assert state["final_answer"] == "Paris is warmer."
     assert state["messages"][-1].content == "Paris is warmer."
-    observation = next(m for m in state["messages"] if getattr(m, "name", None) == "executor")
-    assert "- h (sha256) success:" in observation.content
+    # LangChain's shape: the plan is an AIMessage whose tool calls are the steps, each result a ToolMessage.
+    _question, plan_msg, *tool_msgs, final = state["messages"]
+    assert isinstance(plan_msg, AIMessage)
+    assert [(c["id"], c["name"]) for c in plan_msg.tool_calls] == [("p", "weather"), ("s", "weather"), ("h", "sha256")]
+    assert all(isinstance(m, ToolMessage) and m.status == "success" for m in tool_msgs)
+    assert {m.tool_call_id for m in tool_msgs} == {"p", "s", "h"}
+    h = next(m for m in tool_msgs if m.tool_call_id == "h")
+    assert h.artifact["result"] == results["h"]["result"]
+    assert isinstance(final, AIMessage)
+    assert not final.tool_calls
+    assert final.content == "Paris is warmer."
+    # The planner's next turn read the results as one message, its own plan as JSON.
+    seen = model.seen[1]
+    assert json.loads(seen[2].content)["steps"][2]["tool"] == "sha256"
+    assert "- h (sha256) success:" in seen[-1].content
     assert state["iteration"] == 1
 
 
@@ -135,7 +148,7 @@ def test_invalid_plans_go_back_with_precise_errors(tools, bad_plan, expected):
 
 
 def test_repairs_are_bounded(tools):
-    model = ScriptedChatModel(script=[AIMessage("no json")] * 3)
+    model = ScriptedChatModel(script=[AIMessage(f"no json {i}") for i in range(3)])
     _, _, state = run(model, list(tools.values()), max_repairs=2)
     assert state["final_answer"].startswith("I could not produce a valid plan after 3 attempts")
     assert len(model.script) == 0
@@ -251,8 +264,10 @@ def test_approval_interrupt_then_reject(tools):
     assert res["w"]["status"] == "rejected"
     assert res["h"]["status"] == "skipped"
     assert res["x"]["status"] == "success"
-    observation = next(m for m in final["messages"] if getattr(m, "name", None) == "executor")
-    assert "rejected by a human reviewer" in observation.content
+    rejected = next(m for m in final["messages"] if isinstance(m, ToolMessage) and m.tool_call_id == "w")
+    assert rejected.status == "error"
+    assert rejected.artifact["status"] == "rejected"
+    assert "rejected by a human reviewer" in rejected.content
 
 
 def test_auto_approval_policy_pauses_for_writable_directories(tmp_path, tools):

@@ -77,8 +77,8 @@ def test_hostile_steps_in_a_plan_become_observations_and_the_rest_completes():
     assert results["ok"]["result"] == hashlib.sha256(b"still here").hexdigest()
     assert results["dep"]["status"] == "skipped"
     assert state["final_answer"] == "survived"
-    observation = next(m for m in state["messages"] if getattr(m, "name", None) == "executor")
-    assert all(f"h{i}" in observation.content for i in range(len(HOSTILE_STEPS)))
+    errors = {m.tool_call_id for m in state["messages"] if m.type == "tool" and m.status == "error"}
+    assert {f"h{i}" for i in range(len(HOSTILE_STEPS))} <= errors  # each failure reached the transcript
 
 
 # -- SIGKILL at random moments, resume from the checkpoint ----------------------------------------------------------
