@@ -42,9 +42,9 @@ _DEMO_PLANS: list[dict[str, Any]] = [
 class RecordedPlanner(BaseChatModel):
     """Replays ``responses`` (plan JSON texts). Not a model: a recording, for demos and docs.
 
-    Stateless: the n-th planner turn of a conversation (counted from the planner's earlier answers it is shown:
-    the agent renders each plan back to it as an ``AIMessage`` named ``planner``) gets the n-th response, so a
-    thread resumed in a new process continues the recording where it stopped.
+    Stateless: the n-th planner turn of a conversation (counted from the AI turns it is shown: plans, rejected
+    answers and final answers, each of which was one of its responses) gets the n-th response, so a thread
+    resumed in a new process, or a second question on the same thread, continues the recording where it stopped.
     """
 
     responses: list[str]
@@ -63,7 +63,8 @@ class RecordedPlanner(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        turn = sum(1 for m in messages if isinstance(m, AIMessage) and m.name == "planner")
+        # every AI turn the planner is shown was one of ours: plans, invalid answers and final answers alike
+        turn = sum(1 for m in messages if isinstance(m, AIMessage))
         if turn < len(self.responses):
             text = self.responses[turn]
         else:
