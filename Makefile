@@ -100,6 +100,3 @@ test-llm: $(STAMP)  ## a real local model (SmolLM2-135M via llama.cpp) drives th
 
 bench-planner: $(STAMP)  ## planner benchmark: fixed questions per model path (needs `make test-llm`'s install)
 	$(PY) bench/bench_planner.py
-
-clean:  ## remove the venv and caches
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
