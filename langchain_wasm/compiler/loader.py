@@ -17,12 +17,12 @@ from dataclasses import dataclass
 import wasmtime
 
 from langchain_wasm.errors import WasmLoadError
+from langchain_wasm.runtime.compile_progress import CompileProgress
 from langchain_wasm.runtime.engine import WasmEngine
 from langchain_wasm.runtime.file_cache import compile_file, is_cached
 from langchain_wasm.runtime.limits import MIB
 from langchain_wasm.runtime.module import WasmModule
 
-from .progress import CompileProgress
 from .toolchain import Toolchain, find_toolchain
 
 __all__ = ["COMPILER_WASM_STACK", "LoadedCompiler", "compiler_engine", "load_compiler", "wait_for_optimised"]

@@ -22,19 +22,18 @@ import io
 import json
 import os
 import shutil
-import sys
 import tempfile
 import threading
 import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import wasmtime
 
 from langchain_wasm.errors import WasmLoadError
 from langchain_wasm.runtime.cache import default_cache_dir
+from langchain_wasm.runtime.compile_progress import CompileProgress
 from langchain_wasm.runtime.engine import WasmEngine
 from langchain_wasm.runtime.file_cache import compile_file, file_sha256, is_cached
 
@@ -229,42 +228,6 @@ def _extract_mpl(zip_path: Path, dest: Path) -> bool:
     return True
 
 
-class _Progress:
-    """A one-line explanation and an elapsed-time ticker on stderr while the runtime compiles."""
-
-    def __init__(self, quiet: bool) -> None:
-        self.quiet = quiet
-        self._stop = threading.Event()
-
-    def __call__(self, event: str, info: dict[str, Any]) -> None:
-        if self.quiet:
-            return
-        if event == "compile-start":
-            mb = info["bytes"] / 1e6
-            print(
-                f"langchain-wasm: compiling the Python runtime ({mb:.0f} MB of WebAssembly) to native code. This "
-                f"happens once (~2.5 min of one core, 2.8 GB of memory); later runs load it from {info['cache_dir']} "
-                "in milliseconds.",
-                file=sys.stderr,
-                flush=True,
-            )
-            threading.Thread(target=self._tick, daemon=True).start()
-        elif event == "compile-done":
-            self._stop.set()
-            print(f"\nlangchain-wasm: compiled in {info['seconds']:.0f} s; cached.", file=sys.stderr, flush=True)
-
-    def _tick(self) -> None:
-        start, tty = time.monotonic(), sys.stderr.isatty()
-        while not self._stop.wait(1.0 if tty else 15.0):
-            elapsed = time.monotonic() - start
-            print(
-                f"\r  compiling... {elapsed:.0f} s" if tty else f"  compiling... {elapsed:.0f} s",
-                end="" if tty else "\n",
-                file=sys.stderr,
-                flush=True,
-            )
-
-
 def load_runtime(*, quiet: bool = False) -> PythonRuntime:
     """The process-wide Python runtime, compiling it on first use (see the module docstring)."""
     global _runtime
@@ -280,7 +243,13 @@ def load_runtime(*, quiet: bool = False) -> PythonRuntime:
         zip_name = "python{}{}.zip".format(*version.split(".")[:2])
         lib, mpl = _prepare_files(engine, arts, zip_digest, zip_name)
         try:
-            module = compile_file(engine, arts.snapshot, on_event=_Progress(quiet))
+            module = compile_file(
+                engine,
+                arts.snapshot,
+                on_event=CompileProgress(
+                    "the Python runtime", cost="~2.5 min of one core, 2.8 GB of memory", quiet=quiet
+                ),
+            )
         except wasmtime.WasmtimeError as exc:
             raise WasmLoadError(f"cannot compile {arts.snapshot}: {exc}") from exc
         imports = tuple((imp.module, imp.name or "") for imp in module.imports)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from langchain_wasm.compiler.loader import compiler_engine, load_compiler, wait_for_optimised
-from langchain_wasm.compiler.progress import CompileProgress
+from langchain_wasm.runtime.compile_progress import CompileProgress
 from langchain_wasm.runtime.file_cache import is_cached
 from tests.compiler.conftest import MISSING
 

@@ -9,10 +9,11 @@ import pytest
 from langchain_wasm.errors import WasmLoadError
 from langchain_wasm.python import runtime_files
 from langchain_wasm.python.__main__ import main
+from langchain_wasm.runtime.compile_progress import CompileProgress
 
 
 def test_first_compile_prints_a_one_line_explanation_and_the_result(capsys):
-    progress = runtime_files._Progress(quiet=False)
+    progress = CompileProgress("the Python runtime", quiet=False)
     progress("compile-start", {"bytes": 104_517_748, "cache_dir": "/cache"})
     progress("compile-done", {"seconds": 61.2})
     err = capsys.readouterr().err
@@ -20,7 +21,7 @@ def test_first_compile_prints_a_one_line_explanation_and_the_result(capsys):
     assert "happens once" in err
     assert "/cache" in err
     assert "compiled in 61 s; cached." in err
-    quiet = runtime_files._Progress(quiet=True)
+    quiet = CompileProgress("the Python runtime", quiet=True)
     quiet("compile-start", {"bytes": 1, "cache_dir": "/c"})
     assert capsys.readouterr().err == ""
 

@@ -11,10 +11,12 @@ __all__ = ["CompileProgress"]
 
 
 class CompileProgress:
-    """The ``on_event`` callback of ``compile_file``: says what is happening, ticks, says when it is done."""
+    """The ``on_event`` callback of ``compile_file`` (the Python runtime, the compiler): says what is happening,
+    ticks, says when it is done."""
 
-    def __init__(self, what: str, *, quiet: bool = False) -> None:
+    def __init__(self, what: str, *, cost: str = "about a minute, ~2.5 GB of memory", quiet: bool = False) -> None:
         self.what = what
+        self.cost = cost
         self.quiet = quiet
         self._stop = threading.Event()
 
@@ -25,8 +27,7 @@ class CompileProgress:
             mb = info["bytes"] / 1e6
             print(
                 f"langchain-wasm: compiling {self.what} ({mb:.0f} MB of WebAssembly) to native code. This happens "
-                f"once (about a minute, ~2.5 GB of memory); later runs load it from {info['cache_dir']} in "
-                "milliseconds.",
+                f"once ({self.cost}); later runs load it from {info['cache_dir']} in milliseconds.",
                 file=sys.stderr,
                 flush=True,
             )
