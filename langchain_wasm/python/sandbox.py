@@ -14,7 +14,7 @@ from langchain_wasm.errors import WasmCallError
 from langchain_wasm.runtime.http_grant import HttpGrant, HttpOrigin
 from langchain_wasm.runtime.limits import MIB, Limits
 
-from .interpreter import Interpreter
+from .interpreter import WORKSPACE_BYTES, WORKSPACE_ENTRIES, Interpreter
 from .results import PythonResult, ResultCaps
 from .runtime_files import PythonRuntime, load_runtime, runtime_is_compiled
 from .session import PythonSession
@@ -74,6 +74,9 @@ class WasmPythonSandbox:
         snapshot_workspace_bytes: most workspace bytes a snapshot carries.
         file_write_bytes: most bytes one run may write to files (the host's disk is not a quota); past it the
             run is stopped with ``WasmOutputLimitError`` (stream ``"files"``).
+        workspace_bytes: the workspace quota (with /tmp), measured at the start of each run and enforced while
+            the code writes: the write that would pass it fails in Python with ``errno.EDQUOT``. ``None``: none.
+        workspace_entries: the most files, folders and links the workspace (with /tmp) may hold, the same way.
         preload: modules every new interpreter starts with already imported (e.g. ``("numpy", "pandas")``):
             imported once per process into a template whose memory is copied into each new instance, so a
             run that imports them starts in milliseconds instead of ~0.7 s for pandas. Not bound as names.
@@ -102,6 +105,8 @@ class WasmPythonSandbox:
         quiet: bool = False,
         http: HttpGrant | Sequence[HttpOrigin | str] | None = None,
         prewarm: bool = True,
+        workspace_bytes: int | None = WORKSPACE_BYTES,
+        workspace_entries: int | None = WORKSPACE_ENTRIES,
     ) -> None:
         # Fields the caller did not set keep the sandbox's defaults, not the tool defaults of a bare Limits().
         self.limits = PYTHON_LIMITS if limits is None else limits.over(PYTHON_LIMITS)
@@ -114,6 +119,8 @@ class WasmPythonSandbox:
         self.workspace_root = workspace_root
         self.snapshot_workspace_bytes = snapshot_workspace_bytes
         self.file_write_bytes = file_write_bytes
+        self.workspace_bytes = workspace_bytes
+        self.workspace_entries = workspace_entries
         self.preload = tuple(preload)
         for name in self.preload:
             if not all(part.isidentifier() for part in name.split(".")):
@@ -149,6 +156,10 @@ class WasmPythonSandbox:
         return replace(lim, timeout_s=timeout_s) if timeout_s is not None else lim
 
     # -- one-shot ------------------------------------------------------------------------------------------
+    @property
+    def _quota(self) -> tuple[int | None, int | None]:
+        return self.workspace_bytes, self.workspace_entries
+
     def run(
         self,
         code: str,
@@ -175,14 +186,16 @@ class WasmPythonSandbox:
         def make() -> Ready:
             workspace = Workspace(self.workspace_root)
             try:
-                return make_in(workspace, runtime, lim, template, self.file_write_bytes, self.http), workspace
+                return make_in(
+                    workspace, runtime, lim, template, self.file_write_bytes, self.http, self._quota
+                ), workspace
             except BaseException:
                 workspace.remove()
                 raise
 
         # what an interpreter is made with (its memory caps hold for its life); per-run limits are set at the run
         made_with = (lim.memory_bytes, lim.table_elements, lim.instances, lim.tables, lim.memories, id(template))
-        key = (runtime.digest, *made_with, self.file_write_bytes, str(self.workspace_root))
+        key = (runtime.digest, *made_with, self.file_write_bytes, self._quota, str(self.workspace_root))
         ready = self._warm.take(key) if self.prewarm else None
         interp, workspace = ready if ready is not None else (None, Workspace(self.workspace_root))
         try:
@@ -190,7 +203,7 @@ class WasmPythonSandbox:
                 workspace.write(name, data)
             before = workspace.files()
             if interp is None:
-                interp = make_in(workspace, runtime, lim, template, self.file_write_bytes, self.http)
+                interp = make_in(workspace, runtime, lim, template, self.file_write_bytes, self.http, self._quota)
             result = interp.run(code, lim, self.result_caps)
             return self._with_files(result, workspace, before)
         finally:

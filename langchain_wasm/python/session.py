@@ -39,6 +39,8 @@ class SessionOwner(Protocol):
     workspace_root: str | os.PathLike[str] | None
     snapshot_workspace_bytes: int
     file_write_bytes: int | None
+    workspace_bytes: int | None
+    workspace_entries: int | None
     http: HttpGrant | None
 
     def baseline_memory(self) -> bytes: ...
@@ -81,6 +83,8 @@ class PythonSession:
                 install=restore is None and template is None,
                 file_write_bytes=sandbox.file_write_bytes,
                 http=sandbox.http,
+                workspace_bytes=sandbox.workspace_bytes,
+                workspace_entries=sandbox.workspace_entries,
             )
             if restore is not None:
                 self._restore_memory(restore)

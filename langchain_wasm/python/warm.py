@@ -20,7 +20,7 @@ from collections.abc import Callable, Hashable
 from langchain_wasm.runtime.http_grant import HttpGrant
 from langchain_wasm.runtime.limits import Limits
 
-from .interpreter import Interpreter
+from .interpreter import WORKSPACE_BYTES, WORKSPACE_ENTRIES, Interpreter
 from .results import ResultCaps
 from .runtime_files import PythonRuntime
 from .template import Template
@@ -160,10 +160,18 @@ def make_in(
     template: Template | None,
     file_write_bytes: int | None,
     http: HttpGrant | None = None,
+    quota: tuple[int | None, int | None] = (WORKSPACE_BYTES, WORKSPACE_ENTRIES),
 ) -> Interpreter:
     """A fresh interpreter seeing ``workspace``: the driver installed, or ``template`` written in."""
     interp = Interpreter(
-        runtime, workspace, lim, install=template is None, file_write_bytes=file_write_bytes, http=http
+        runtime,
+        workspace,
+        lim,
+        install=template is None,
+        file_write_bytes=file_write_bytes,
+        http=http,
+        workspace_bytes=quota[0],
+        workspace_entries=quota[1],
     )
     if template is not None:
         try:

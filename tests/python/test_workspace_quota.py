@@ -106,6 +106,19 @@ def test_bytes_past_the_quota_fail_with_edquot_and_are_not_written(instance, tmp
     assert (tmp_path / "a").read_bytes() == b"12345678"
 
 
+def test_one_shot_runs_have_the_quota_too(runtime):
+    from langchain_wasm.python import WasmPythonSandbox
+
+    sb = WasmPythonSandbox(quiet=True, workspace_entries=2)
+    code = (
+        "import errno\nout = []\nfor i in range(4):\n    try:\n        open(f'{i}', 'w').close(); out.append(i)\n"
+        "    except OSError as e:\n        out.append(e.errno == errno.EDQUOT)\nout"
+    )
+    r = sb.run(code)
+    assert r.result == [0, 1, True, True]
+    sb.close()
+
+
 def test_no_quota_means_no_bound(instance, tmp_path):
     for name in (A, B, C):
         assert _call(instance, "create", name) == 0
@@ -119,10 +132,11 @@ def test_no_quota_means_no_bound(instance, tmp_path):
 # -- inside the Python interpreter ------------------------------------------------------------------------------
 
 
-def test_python_sees_disk_quota_exceeded_and_the_session_goes_on(sandbox):
-    with sandbox.session() as s:
-        s._interp.workspace_entries = s._interp.workspace.usage()[1] + 3
-        s._interp.workspace_bytes = 64 * 1024
+def test_python_sees_disk_quota_exceeded_and_the_session_goes_on(runtime):
+    from langchain_wasm.python import WasmPythonSandbox
+
+    quota = WasmPythonSandbox(quiet=True, workspace_entries=3, workspace_bytes=64 * 1024)
+    with quota.session() as s:
         out = s.run(
             "import errno\n"
             "made = []\n"

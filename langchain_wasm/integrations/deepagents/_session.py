@@ -131,6 +131,8 @@ class SandboxSession:
                 self.python.limits,
                 install=template is None,
                 file_write_bytes=self.python.file_write_bytes,
+                workspace_bytes=self.python.workspace_bytes,
+                workspace_entries=self.python.workspace_entries,
             )
             if template is not None:
                 template.apply(interp)
