@@ -174,6 +174,21 @@ def render(out_dir: Path, sizes: dict[str, int], seed: int, wall_s: float) -> st
             f" truncated, foreign, deleted) refused with SnapshotError: {passed.get('test_session_faults.py', 0) - 2}"
             " of 4 |"
         )
+    served = _load(out_dir, "served_load")
+    if served:
+        lines.append(
+            f"| served agent under load (`langgraph dev`, langgraph-sdk) | {served['runs']} runs across"
+            f" {served['threads']} threads at once; wrong answers {served['wrong']}; server RSS"
+            f" {served['rss_warm_mib']} -> {served['rss_end_mib']} MiB after warm-up |"
+        )
+    surfaces = {
+        "test_compiler_hostile.py": "hostile C/C++ source and flags (in-Wasm clang)",
+        "test_network_hostile.py": "hostile network use (HTTP grant)",
+        "test_session_faults.py": "Python session faults",
+    }
+    for file, label in surfaces.items():
+        if passed.get(file):
+            lines.append(f"| {label}: cases contained | {passed[file]} |")
     lines.append(
         f"| other faults survived (hostile steps mid-plan, cache corrupted/swapped/raced/deleted/unwritable, full disk)"
         f" | {passed.get('test_faults.py', 0) - (1 if kills else 0)} scenarios |"
