@@ -10,9 +10,9 @@ from typing import Any
 
 from wasmtime import _ffi as ffi
 
-from langchain_wasm.errors import WasmArgumentError
-from langchain_wasm.runtime.hostcall import KIND_CODES
-from langchain_wasm.runtime.signatures import FuncSignature
+from ..errors import WasmArgumentError
+from .hostcall import KIND_CODES
+from .signatures import FuncSignature
 
 __all__ = ["INT_RANGES", "F32_MAX", "to_raw_params", "from_raw_results", "check_callable"]
 
