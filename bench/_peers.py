@@ -1,8 +1,9 @@
 """The peers a user would pick instead, run with the same code in their own interpreter (they pin other deps).
 
-``--peer-python PATH`` names an interpreter with ``llm-wasm-sandbox`` (and optionally ``langchain-sandbox`` plus
-``deno`` from PyPI) installed, e.g. ``python -m venv /tmp/peer && /tmp/peer/bin/pip install llm-wasm-sandbox
-langchain-sandbox deno``.
+``make peers`` installs them once (it needs PyPI and npm; nothing is fetched when the benchmarks run): a venv in
+``bench/.peers/venv`` with ``llm-wasm-sandbox``, ``langchain-sandbox`` and ``deno`` from PyPI, and Deno's cache of
+the Pyodide that langchain-sandbox runs (``bench/.peers/deno``). ``--peer-python PATH`` names that interpreter
+(``bench/report.py`` uses ``bench/.peers/venv/bin/python`` when it exists).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import statistics
 import subprocess
 import tempfile
 import textwrap
+import time
 
 
 def llm_wasm_sandbox_peer(python: str, runs: int) -> float | None:
@@ -82,3 +84,53 @@ def langchain_sandbox_peer(python: str, runs: int) -> tuple[float | None, str | 
             text = line[len("LCW-PEER-ERROR ") :]
             return None, re.sub(r"\x1b\[[0-9;]*m", "", text)
     return None, (out.stderr.strip().splitlines() or ["no output"])[-1][-300:]
+
+
+#: The Pyodide langchain-sandbox 0.0.x runs (its JSR package pins ``npm:pyodide@^0.28.0``); `make peers` caches it.
+PYODIDE_NPM = "npm:pyodide@0.28.3"
+PEERS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), ".peers")
+_PYODIDE_RUNNER = f"""\
+import {{ loadPyodide }} from "{PYODIDE_NPM}";
+const py = await loadPyodide();
+let out = "";
+py.setStdout({{ batched: (s) => {{ out += s + "\\n"; }} }});
+py.runPython(Deno.args[0]);
+console.log("LCW-PEER-OUT " + JSON.stringify(out));
+"""
+
+
+def pyodide_runner(folder: str = PEERS_DIR) -> str:
+    """Write the runner script into ``folder`` (``make peers`` runs it once online so Deno caches Pyodide)."""
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, "pyodide_run.js")
+    with open(path, "w") as f:
+        f.write(_PYODIDE_RUNNER)
+    return path
+
+
+def pyodide_deno_peer(deno: str, runs: int, folder: str = PEERS_DIR) -> tuple[float | None, str | None]:
+    """Median seconds per ``print(1+1)`` on Pyodide in Deno, one process per run with the permissions
+    langchain-sandbox's ``deno run`` grants (``-R``/``-W`` on node_modules, its default without network).
+
+    This is langchain-sandbox's engine and process model without its JSR wrapper (which cannot be fetched
+    offline here); ``--cached-only`` makes a missing cache an error instead of a download.
+    """
+    script = pyodide_runner(folder)
+    env = dict(os.environ, DENO_DIR=os.path.join(folder, "deno"), DENO_NO_UPDATE_CHECK="1", NO_COLOR="1")
+    cmd = [
+        os.path.abspath(deno),
+        "run",
+        "--cached-only",
+        "--node-modules-dir=auto",
+        "-R=node_modules",
+        "-W=node_modules",
+        script,
+    ]
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        out = subprocess.run([*cmd, "print(1+1)"], capture_output=True, text=True, timeout=300, cwd=folder, env=env)
+        times.append(time.perf_counter() - t)
+        if out.returncode != 0 or 'LCW-PEER-OUT "2\\n"' not in out.stdout:
+            return None, (out.stderr.strip().splitlines() or ["no output"])[-1][-300:] + " (run `make peers`)"
+    return statistics.median(times), None

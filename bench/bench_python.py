@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _peers import langchain_sandbox_peer, llm_wasm_sandbox_peer
+from _peers import langchain_sandbox_peer, llm_wasm_sandbox_peer, pyodide_deno_peer
 from _report import Row, add_json_arg, emit
 
 ONE_SHOT = "print(1+1)"
@@ -333,6 +333,23 @@ def main() -> None:
                 "faster than the peer",
                 None if seconds is None else ours < seconds,
                 note="" if error is None else f"the peer cannot run offline: {error}",
+                was="peer 3.3-7.0 s",
+            )
+        )
+        deno = os.path.join(os.path.dirname(args.peer_python), "deno")
+        seconds, error = pyodide_deno_peer(deno, 3) if os.path.exists(deno) else (None, f"no {deno}: run `make peers`")
+        if seconds is not None:
+            print(f"peer Pyodide 0.28 on Deno print(1+1): p50 {seconds * 1000:.0f} ms ({seconds / ours:.0f}x ours)")
+        rows.append(
+            Row(
+                "peer: one-shot `print(1+1)`, ours vs Pyodide on Deno (langchain-sandbox's engine, a process per run)",
+                ours * 1000,
+                None if seconds is None else seconds * 1000,
+                "Pyodide 0.28.3 on Deno 2.9, same code",
+                "ms",
+                "faster than the peer",
+                None if seconds is None else ours < seconds,
+                note=error or f"ours {seconds / ours:.0f}x faster",
                 was="peer 3.3-7.0 s",
             )
         )
