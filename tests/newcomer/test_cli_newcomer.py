@@ -212,6 +212,9 @@ def _interrupt(argv: list[str], ready: Callable[[], bool], tmp: Path) -> tuple[i
         text=True,
         env=env,
         cwd=ROOT,
+        # as in a terminal: a test runner started in the background (`cmd &`) ignores SIGINT, and children
+        # inherit that, so Python would never turn Ctrl-C into KeyboardInterrupt
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     give_up = time.monotonic() + 120  # a bail-out for a broken start, never a measurement
     while not ready() and proc.poll() is None and time.monotonic() < give_up:
