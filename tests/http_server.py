@@ -3,7 +3,8 @@
 Paths: ``/echo`` (method, path, headers and body back as JSON), ``/redirect?to=URL&code=302``, ``/big?n=N``
 (N bytes with a Content-Length), ``/stream?n=N`` (N bytes, no Content-Length), ``/slow?s=S`` (answers after S
 seconds), ``/drip?n=N&s=S`` (N bytes, one every S seconds), ``/secret`` (echoes X-Api-Key in a header and the
-body), ``/loop`` (redirects to itself).
+body), ``/loop`` (redirects to itself), ``/hold`` (answers only after ``release()``: ``holding`` counts the
+requests still unanswered, so a test proves a client gave up first by ordering, not by timing it).
 """
 
 from __future__ import annotations
@@ -62,6 +63,14 @@ class _Handler(BaseHTTPRequestHandler):
         elif route == "/slow":
             time.sleep(float(q["s"]))
             self._send(200, b"late")
+        elif route == "/hold":
+            release = self.server.release
+            self.server.holding += 1
+            try:
+                release.wait(120)  # bounded: a test that forgets to release does not leak the thread for ever
+            finally:
+                self.server.holding -= 1
+            self._send(200, b"late")
         elif route == "/drip":
             self.send_response(200)
             self.send_header("Content-Length", q["n"])
@@ -83,6 +92,8 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     seen: list[dict[str, Any]]
+    holding = 0
+    release: threading.Event
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # clients that the host cut off at a limit are expected here
@@ -99,6 +110,7 @@ class TestServer:
     def __init__(self, tls: tuple[str, str] | None = None) -> None:
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.seen = []
+        self._server.release = threading.Event()
         if tls is not None:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(*tls)
@@ -112,7 +124,18 @@ class TestServer:
     def seen(self) -> list[dict[str, Any]]:
         return self._server.seen
 
+    @property
+    def holding(self) -> int:
+        """How many ``/hold`` requests are still waiting for their answer."""
+        return self._server.holding
+
+    def release(self) -> None:
+        """Answer the ``/hold`` requests waiting now (later ones wait for the next call)."""
+        event, self._server.release = self._server.release, threading.Event()
+        event.set()
+
     def close(self) -> None:
+        self.release()
         self._server.shutdown()
         self._server.server_close()
 

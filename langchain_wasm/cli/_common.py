@@ -18,11 +18,14 @@ __all__ = [
     "UsageError",
     "caps_from_flags",
     "interruptible",
+    "limit_flags",
+    "limit_overrides",
     "limits_from_flags",
     "load_target",
     "number",
     "print_result",
     "sandbox_flags",
+    "subcommand",
 ]
 
 T = TypeVar("T")
@@ -67,15 +70,35 @@ def interruptible(fn: Callable[[], T]) -> T:
 MIB = 1024 * 1024
 
 
-def limits_from_flags(ns: argparse.Namespace) -> Limits:
+def subcommand(sub: Any, name: str, run: Callable[[argparse.Namespace], int], **kw: Any) -> argparse.ArgumentParser:
+    """Add subcommand ``name`` (``kw``: ``help``, ``description``) that runs ``run(ns)``."""
+    p: argparse.ArgumentParser = sub.add_parser(name, **kw)
+    p.set_defaults(func=run)
+    return p
+
+
+def limit_flags(p: Any, *, timeout: str, memory: str, fuel: bool = True) -> None:
+    """``--timeout``, ``--fuel`` (if ``fuel``) and ``--memory-mb``; the help names the defaults given."""
+    p.add_argument("--timeout", type=float, help=f"wall-clock limit in seconds (0 = none; default {timeout})")
+    if fuel:
+        p.add_argument("--fuel", type=int, help="instruction budget (0 = none; default 1e9)")
+    p.add_argument("--memory-mb", type=float, help=f"linear memory cap in MiB (default {memory})")
+
+
+def limit_overrides(ns: argparse.Namespace) -> dict[str, Any]:
+    """The ``Limits`` fields the limit flags set (0 = no limit); flags not given are left out."""
     kw: dict[str, Any] = {}
-    if ns.timeout is not None:
+    if getattr(ns, "timeout", None) is not None:
         kw["timeout_s"] = ns.timeout if ns.timeout > 0 else None
-    if ns.fuel is not None:
+    if getattr(ns, "fuel", None) is not None:
         kw["fuel"] = ns.fuel if ns.fuel > 0 else None
-    if ns.memory_mb is not None:
+    if getattr(ns, "memory_mb", None) is not None:
         kw["memory_bytes"] = int(ns.memory_mb * MIB)
-    return Limits(**kw)
+    return kw
+
+
+def limits_from_flags(ns: argparse.Namespace) -> Limits:
+    return Limits(**limit_overrides(ns))
 
 
 def caps_from_flags(ns: argparse.Namespace, *, command: bool) -> Capabilities:
@@ -103,9 +126,7 @@ def caps_from_flags(ns: argparse.Namespace, *, command: bool) -> Capabilities:
 
 def sandbox_flags(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("limits and capabilities")
-    g.add_argument("--timeout", type=float, help="wall-clock limit in seconds (0 = none; default 0.1)")
-    g.add_argument("--fuel", type=int, help="instruction budget (0 = none; default 1e9)")
-    g.add_argument("--memory-mb", type=float, help="linear memory cap in MiB (default 256)")
+    limit_flags(g, timeout="0.1", memory="256")
     g.add_argument("--wasi", action="store_true", help="link the WASI base (implied by `run`)")
     g.add_argument("--clocks", action="store_true", help="grant clocks and sleeping")
     g.add_argument("--random", action="store_true", help="grant random_get")

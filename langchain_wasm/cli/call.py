@@ -11,11 +11,13 @@ from langchain_wasm.cli._common import (
     UsageError,
     caps_from_flags,
     interruptible,
+    limit_overrides,
     limits_from_flags,
     load_target,
     number,
     print_result,
     sandbox_flags,
+    subcommand,
 )
 from langchain_wasm.runtime import WasmModule
 
@@ -23,8 +25,10 @@ __all__ = ["add_parser", "run"]
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser(
+    p = subcommand(
+        sub,
         "call",
+        run,
         help="call an export in a fresh sandbox: call MODULE EXPORT NUMBER... | call GUEST_DIR ['{JSON}'|-|k=v...]",
         description="Call a core module's numeric export (call add.wasm add 40 2), or a guest directory with "
         'its JSON arguments (call guests/quadratic \'{"a": 1, "b": -3, "c": 2}\', or a=1 b=-3 c=2, or - to '
@@ -34,7 +38,6 @@ def add_parser(sub: Any) -> None:
     p.add_argument("export", nargs="?", help="the export to call (a module); for a guest: its JSON arguments")
     p.add_argument("args", nargs="*", help="numbers (a module), or more k=v pairs (a guest)")
     sandbox_flags(p)
-    p.set_defaults(func=run)
 
 
 def _guest_arguments(ns: argparse.Namespace) -> dict[str, Any]:
@@ -74,8 +77,7 @@ def run(ns: argparse.Namespace) -> int:
     limits, caps = limits_from_flags(ns), None
     if isinstance(target, Guest):
         arguments = _guest_arguments(ns)
-        given = {k for k in ("timeout", "fuel", "memory_mb") if getattr(ns, k) is not None}
-        limits = limits.over(target.limits) if given else target.limits
+        limits = limits.over(target.limits) if limit_overrides(ns) else target.limits
         caps = _merged_caps(target.capabilities, caps_from_flags(ns, command=False))
         g = interruptible(lambda: target.call(arguments, limits=limits, capabilities=caps))
         value = g.value

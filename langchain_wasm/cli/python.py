@@ -7,26 +7,22 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from langchain_wasm.cli._common import (
-    MIB,
-    UsageError,
-    interruptible,
-    print_result,
-)
+from langchain_wasm.cli._common import UsageError, interruptible, limit_flags, limit_overrides, print_result, subcommand
 from langchain_wasm.runtime import Limits
 
 __all__ = ["add_parser", "run"]
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser(
+    p = subcommand(
+        sub,
         "python",
+        run,
         help="run Python in the sandboxed interpreter: python [-c CODE | FILE | -] [--input F] [--output-dir D]",
     )
     p.add_argument("file", nargs="?", help="a .py file, or - for stdin")
     p.add_argument("-c", help="code to run")
-    p.add_argument("--timeout", type=float, help="seconds (0 = none; default 30)")
-    p.add_argument("--memory-mb", type=float, help="memory cap in MiB (default 1024)")
+    limit_flags(p, timeout="30", memory="1024", fuel=False)
     p.add_argument(
         "--allow-http", action="append", metavar="URL", help="let urllib/requests reach this origin (repeatable)"
     )
@@ -41,7 +37,6 @@ def add_parser(sub: Any) -> None:
         metavar="DIR",
         help="save the files the code wrote in /workspace, and its figures (figure-1.png, ...), to DIR",
     )
-    p.set_defaults(func=run)
 
 
 def _code(ns: argparse.Namespace) -> str:
@@ -73,11 +68,7 @@ def _inputs(ns: argparse.Namespace) -> dict[str, bytes]:
 
 
 def _limits(ns: argparse.Namespace) -> Limits | None:
-    kw: dict[str, Any] = {}
-    if ns.timeout is not None:
-        kw["timeout_s"] = ns.timeout if ns.timeout > 0 else None
-    if ns.memory_mb is not None:
-        kw["memory_bytes"] = int(ns.memory_mb * MIB)
+    kw = limit_overrides(ns)
     return Limits(**kw) if kw else None  # fields not given keep the sandbox's defaults
 
 

@@ -15,6 +15,7 @@ from langchain_wasm.cli._common import (
     load_target,
     print_result,
     sandbox_flags,
+    subcommand,
 )
 from langchain_wasm.runtime import WasmModule
 
@@ -22,12 +23,11 @@ __all__ = ["add_parser", "run"]
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("run", help="run a WASI command in a fresh sandbox: run MODULE [-- argv...]")
+    p = subcommand(sub, "run", run, help="run a WASI command in a fresh sandbox: run MODULE [-- argv...]")
     p.add_argument("module")
     p.add_argument("argv", nargs="*")
     p.add_argument("--stdin", metavar="FILE|-", help="bytes for the guest's stdin")
     sandbox_flags(p)
-    p.set_defaults(func=run)
 
 
 def run(ns: argparse.Namespace) -> int:

@@ -12,10 +12,8 @@ import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from langchain_wasm.guest.bindings import bind_buffer, bind_core, bind_json
 from langchain_wasm.guest.guest import Guest
 from langchain_wasm.runtime.capabilities import Capabilities
 from langchain_wasm.runtime.engine import WasmEngine
@@ -111,32 +109,15 @@ class CompiledProgram:
         (functions exporting ``alloc``/``dealloc``/``memory``) or ``"core"``. ``module`` is not needed."""
         data = {"description": "A compiled C/C++ program.", **dict(manifest), "module": f"cc-{self.key[:12]}"}
         abi = data.get("abi")
-        binders = {"core": bind_core, "buffer": bind_buffer, "json-stdio": bind_json}
-        if abi not in binders or "name" not in data:
-            raise ValueError(f"as_guest needs `name` and `abi` one of {sorted(binders)}, got {abi!r}")
+        abis = ("buffer", "core", "json-stdio")
+        if abi not in abis or "name" not in data:
+            raise ValueError(f"as_guest needs `name` and `abi` one of {list(abis)}, got {abi!r}")
         if (abi == "json-stdio") != (self.mode == "command"):
             raise ValueError(f"an abi={abi!r} guest needs mode={'command' if abi == 'json-stdio' else 'function'}")
         grant: dict[str, Any] = {"wasi": True} if abi == "json-stdio" else {}
         grant.update(data.get("capabilities", {}))
-        caps = Capabilities(**grant)
-        module = self.module()
-        module.check(caps)
         limits = Limits(**data["limits"]) if "limits" in data else PROGRAM_LIMITS
-        export, binding, input_schema, output_schema = binders[abi](Path("."), data, module)
-        return Guest(
-            name=data["name"],
-            description=str(data["description"]).strip(),
-            abi=abi,
-            export=export,
-            path=Path(module.name),
-            module=module,
-            limits=limits,
-            capabilities=caps,
-            input_schema=input_schema,
-            output_schema=output_schema,
-            manifest=data,
-            _binding=binding,
-        )
+        return Guest.from_manifest_data(data, self.module(), limits=limits, capabilities=Capabilities(**grant))
 
 
 @dataclass

@@ -33,6 +33,7 @@ __all__ = ["Guest", "load_manifest_schema"]
 
 _SCHEMA_PATH = Path(__file__).with_name("manifest.schema.json")
 _LIMIT_FIELDS = {f.name for f in fields(Limits) if f.init}
+_BINDERS = {"core": bind_core, "buffer": bind_buffer, "json-stdio": bind_json, "component": bind_component}
 
 
 @cache
@@ -112,20 +113,43 @@ class Guest:
             which = "declared" if granted is None else "given"
             raise ManifestError(f"{path}: the {which} capabilities do not cover the module: {exc}") from None
         limits = Limits(**{k: v for k, v in data.get("limits", {}).items() if k in _LIMIT_FIELDS})
-        binder = {"core": bind_core, "buffer": bind_buffer, "json-stdio": bind_json, "component": bind_component}
-        export, binding, input_schema, output_schema = binder[abi](base, data, module)
+        return cls.from_manifest_data(data, module, limits=limits, capabilities=caps, base=base, path=path)
+
+    @classmethod
+    def from_manifest_data(
+        cls,
+        data: Mapping[str, Any],
+        module: WasmModule | WasmComponent,
+        *,
+        limits: Limits,
+        capabilities: Capabilities,
+        base: Path = Path("."),
+        path: Path | None = None,
+    ) -> Guest:
+        """A guest from manifest keys (already validated) and its loaded ``module``: checks that
+        ``capabilities`` cover the module's imports and binds the ABI ``data["abi"]``.
+
+        ``base`` is where schema files named by the manifest are read; ``path`` defaults to the module's name.
+        """
+        manifest = dict(data)
+        abi = manifest["abi"]
+        binder = _BINDERS.get(abi)
+        if binder is None:
+            raise ValueError(f"unknown abi {abi!r}; one of {sorted(_BINDERS)}")
+        module.check(capabilities)
+        export, binding, input_schema, output_schema = binder(base, manifest, module)
         return cls(
-            name=data["name"],
-            description=data["description"].strip(),
+            name=manifest["name"],
+            description=str(manifest["description"]).strip(),
             abi=abi,
             export=export,
-            path=path,
+            path=Path(module.name) if path is None else path,
             module=module,
             limits=limits,
-            capabilities=caps,
+            capabilities=capabilities,
             input_schema=input_schema,
             output_schema=output_schema,
-            manifest=data,
+            manifest=manifest,
             _binding=binding,
         )
 
@@ -162,23 +186,7 @@ class Guest:
             if results > 1:
                 data["result"] = {"names": [f"result{i}" for i in range(results)]}
         caps = capabilities or Capabilities()
-        module.check(caps)
-        binder = bind_component if abi == "component" else bind_core
-        export, binding, input_schema, output_schema = binder(Path("."), data, module)
-        return cls(
-            name=chosen,
-            description=data["description"],
-            abi=abi,
-            export=export,
-            path=Path(module.name),
-            module=module,
-            limits=limits or Limits(),
-            capabilities=caps,
-            input_schema=input_schema,
-            output_schema=output_schema,
-            manifest=data,
-            _binding=binding,
-        )
+        return cls.from_manifest_data(data, module, limits=limits or Limits(), capabilities=caps)
 
     # -- calling -------------------------------------------------------------------------------------------
     def call(

@@ -15,16 +15,15 @@ import shutil
 import stat
 import tempfile
 import weakref
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+from .nofollow import FILE_READ_FLAGS, open_dir, regular_files, remove_tree, walk
 from .results import PythonResult, ResultCaps
 
 __all__ = ["GUEST_WORKSPACE", "Workspace", "WorkspaceError", "with_changed_files"]
 
 GUEST_WORKSPACE = "/workspace"
-_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 
 
 class WorkspaceError(ValueError):
@@ -51,28 +50,14 @@ class Workspace:
         self.path.mkdir(mode=0o700)
         self.tmp.mkdir(mode=0o700)
         # removed when dropped or at exit even if nobody calls remove() (a session that was never closed)
-        self._finalizer = weakref.finalize(self, shutil.rmtree, str(self.root), True)
+        self._finalizer = weakref.finalize(self, _remove_folder, str(self.root))
 
     # -- safe access ---------------------------------------------------------------------------------------
     def _open_dir(self, parts: list[str], *, create: bool) -> int:
-        fd = os.open(self.path, _DIR_FLAGS)
         try:
-            for part in parts:
-                if create:
-                    with contextlib.suppress(FileExistsError):
-                        os.mkdir(part, 0o700, dir_fd=fd)
-                try:
-                    nxt = os.open(part, _DIR_FLAGS, dir_fd=fd)
-                except OSError as exc:
-                    raise WorkspaceError(
-                        f"{'/'.join(parts)!r} is not a folder in the workspace ({exc.strerror})"
-                    ) from exc
-                os.close(fd)
-                fd = nxt
-        except BaseException:
-            os.close(fd)
-            raise
-        return fd
+            return open_dir(self.path, parts, create_mode=0o700 if create else None)
+        except OSError as exc:
+            raise WorkspaceError(f"{'/'.join(parts)!r} is not a folder in the workspace ({exc.strerror})") from exc
 
     def write(self, path: str | os.PathLike[str], data: bytes | str) -> str:
         """Write ``data`` to ``path`` (relative to the workspace); returns the guest path."""
@@ -98,9 +83,7 @@ class Workspace:
         parts = _parts(path)
         dfd = self._open_dir(parts[:-1], create=False)
         try:
-            fd = os.open(
-                parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0), dir_fd=dfd
-            )
+            fd = os.open(parts[-1], FILE_READ_FLAGS, dir_fd=dfd)
         except OSError as exc:
             raise WorkspaceError(f"cannot read {'/'.join(parts)!r}: {exc.strerror}") from exc
         finally:
@@ -115,26 +98,7 @@ class Workspace:
 
     def files(self) -> dict[str, tuple[int, int]]:
         """Every regular file (not following links): relative path -> (size, mtime_ns)."""
-        found: dict[str, tuple[int, int]] = {}
-        for rel, info in self._scan(self.path, ""):
-            found[rel] = (info.st_size, info.st_mtime_ns)
-        return found
-
-    def _scan(self, folder: Path, prefix: str) -> Iterator[tuple[str, os.stat_result]]:
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            return
-        for entry in entries:
-            rel = f"{prefix}{entry.name}"
-            try:
-                info = entry.stat(follow_symlinks=False)
-            except OSError:
-                continue
-            if stat.S_ISDIR(info.st_mode):
-                yield from self._scan(folder / entry.name, rel + "/")
-            elif stat.S_ISREG(info.st_mode):
-                yield rel, info
+        return {rel: (info.st_size, info.st_mtime_ns) for rel, info in regular_files(self.path)}
 
     # -- packing for snapshots -------------------------------------------------------------------------------
     def pack(self, max_bytes: int) -> bytes:
@@ -171,27 +135,23 @@ class Workspace:
     def usage(self) -> tuple[int, int]:
         """(bytes in regular files, directory entries) under the workspace and its ``/tmp``, links not followed."""
         total = entries = 0
-        stack = [self.path, self.tmp]
-        while stack:
-            try:
-                with os.scandir(stack.pop()) as it:
-                    for entry in it:
-                        entries += 1
-                        try:
-                            info = entry.stat(follow_symlinks=False)
-                        except OSError:
-                            continue
-                        if stat.S_ISDIR(info.st_mode):
-                            stack.append(Path(entry.path))
-                        elif stat.S_ISREG(info.st_mode):
-                            total += info.st_size
-            except OSError:
-                continue
+        for folder in (self.path, self.tmp):
+            for _, listing in walk(folder):
+                entries += len(listing)
+                total += sum(info.st_size for _, info in listing if stat.S_ISREG(info.st_mode))
         return total, entries
 
     def remove(self) -> None:
-        """Delete the folder and everything the guest left in it."""
+        """Delete the folder and everything the guest left in it (any depth; links unlinked, not followed)."""
         self._finalizer()
+
+
+def _remove_folder(path: str) -> None:
+    """Best effort, as a finalizer must be: what cannot be removed is left (and the folder is private)."""
+    try:
+        remove_tree(path)
+    except OSError:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def with_changed_files(

@@ -1,7 +1,7 @@
 """Compile a large module *file* once, and load it back in milliseconds in later processes.
 
 ``WasmEngine.compile`` keys the cache by hashing the module's bytes and checks each artifact's SHA-256 before
-mapping it, which is right for small guests. For a 100 MB module (CPython on WASI, whose artifact is ~350 MB)
+mapping it, which is right for small guests. For a 104.5 MB module (CPython on WASI, whose artifact is ~350 MB)
 both hashes cost most of a second on every process start. This cache keeps the same guarantees with stamps:
 
 - the module file's SHA-256 is computed once and memoized against its stat stamp (device, inode, size,

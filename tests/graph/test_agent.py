@@ -282,7 +282,8 @@ def test_auto_approval_policy_pauses_for_writable_directories(tmp_path, tools):
 
 
 def test_parallel_steps_really_overlap():
-    slow = WasmTool.from_manifest(GUESTS / "hostile" / "loop", limits=Limits(fuel=None, timeout_s=0.3))
+    # 1.5 s each: the second must start while the first still runs, even when a loaded machine starts it late
+    slow = WasmTool.from_manifest(GUESTS / "hostile" / "loop", limits=Limits(fuel=None, timeout_s=1.5))
     model = ScriptedChatModel(script=[plan(step("a", "loop", {}), step("b", "loop", {})), answer("ok")])
     _, _, state = run(model, [slow])
     a, b = state["step_results"]["a"], state["step_results"]["b"]

@@ -4,7 +4,6 @@ guest that tries to make the host follow links out of its workspace."""
 from __future__ import annotations
 
 import os
-import time
 
 import pytest
 
@@ -98,9 +97,7 @@ def test_python_sees_the_same_files_with_pandas(sb):
 
 def test_timeout_stops_the_command_and_keeps_files(sb):
     sb.write("/workspace/keep.txt", "still here")
-    t0 = time.monotonic()
-    r = run(sb, "python3 -c 'while True: pass'", timeout=2)
-    assert time.monotonic() - t0 < 15
+    r = run(sb, "python3 -c 'while True: pass'", timeout=2)  # only the timeout can end it
     assert r.exit_code == 124
     assert "timed out" in r.output
     assert run(sb, "cat keep.txt && python3 -c 'print(1)'").output == "still here1\n"

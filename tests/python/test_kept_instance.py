@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 
 import pytest
 import wasmtime
@@ -59,7 +58,10 @@ GUEST = f"""(module
       (i64.mul (i64.extend_i32_u (local.get 0)) (i64.const 1000000))))
     (i64.store (i32.const 136) (i64.const 0))
     (i32.store16 (i32.const 144) (i32.const 1))
-    (call $poll (i32.const 104) (i32.const 300) (i32.const 1) (i32.const 400)))
+    (call $poll (i32.const 104) (i32.const 300) (i32.const 1) (i32.const 400))
+    (drop (call $now (i32.const 1) (i64.const 0) (i32.const 208))))
+  ;; 1 if the clock read right after the last sleep_ms had reached the deadline it slept until
+  (func (export "woke_after_deadline") (result i32) (i64.ge_u (i64.load (i32.const 208)) (i64.load (i32.const 128))))
 )"""
 
 SIGS = {
@@ -71,6 +73,7 @@ SIGS = {
     "create": FuncSignature((), ("i32",)),
     "fd": FuncSignature((), ("i32",)),
     "sleep_ms": FuncSignature(("i32",), ("i32",)),
+    "woke_after_deadline": FuncSignature((), ("i32",)),
 }
 IMPORTS = [(WASI, n) for n in ("fd_write", "path_open", "clock_time_get", "poll_oneoff", "sock_accept")]
 
@@ -118,23 +121,22 @@ def test_each_call_has_its_own_fuel_and_a_stop_ends_the_instance(kengine, module
 
 def test_each_call_has_its_own_deadline(kengine, module, tmp_path):
     with kept(kengine, module, tmp_path) as k:
-        time.sleep(0.3)  # the instance's age does not count against a call
-        t0 = time.monotonic()
-        with pytest.raises(WasmTimeoutError):
+        for _ in range(10 * kengine.ticker.ticks_for(1.0)):  # the instance ages 10x a call's deadline, in ticks
+            kengine.engine.increment_epoch()
+        assert k.call("bump", limits=Limits(timeout_s=1)).value == 1  # its age does not count against a call
+        with pytest.raises(WasmTimeoutError):  # an endless loop without fuel: only the deadline ends it
             k.call("spin", limits=Limits(timeout_s=0.2, fuel=None))
-        assert time.monotonic() - t0 < 2
+        assert k.ended is not None
 
 
 def test_absolute_sleeps_sleep_and_are_cut_at_the_deadline(kengine, module, tmp_path):
     with kept(kengine, module, tmp_path) as k:
-        t0 = time.monotonic()
-        assert k.call("sleep_ms", 150, limits=Limits(timeout_s=2)).value == 0
-        assert 0.14 < time.monotonic() - t0 < 1.5  # it really slept (the host clock and poll_oneoff agree)
-    with kept(kengine, module, tmp_path) as k:
-        t0 = time.monotonic()
-        with pytest.raises(WasmTimeoutError):
-            k.call("sleep_ms", 10**6, limits=Limits(timeout_s=0.2))
-        assert time.monotonic() - t0 < 2
+        assert k.call("sleep_ms", 150, limits=Limits(timeout_s=30)).value == 0
+        # it really slept: the guest's own clock, read on waking, had reached the deadline it asked for
+        assert k.call("woke_after_deadline", limits=Limits()).value == 1
+    # a ~11-day sleep: only our poll_oneoff's deadline check ends it
+    with kept(kengine, module, tmp_path) as k, pytest.raises(WasmTimeoutError):
+        k.call("sleep_ms", 10**9, limits=Limits(timeout_s=0.2))
 
 
 def test_stdout_is_captured_with_a_hard_cap_next_to_a_writable_preopen(kengine, module, tmp_path):

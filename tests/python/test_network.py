@@ -113,14 +113,18 @@ def test_limits_reach_the_code_as_errors(net_sandbox, server):
     code = f"""
 import requests
 out = []
-for path in ("/big?n=70000", "/slow?s=5"):
+for path in ("/big?n=70000", "/hold"):
     try:
         requests.get("{server.base}" + path)
     except requests.exceptions.RequestException as exc:
         out.append([type(exc).__name__, str(exc)])
 out
 """
-    (big, slow) = run_ok(net_sandbox, code).result
+    try:
+        (big, slow) = run_ok(net_sandbox, code).result
+        assert server.holding == 1  # the grant's 2 s watchdog gave up before any answer
+    finally:
+        server.release()
     assert big[0] == "ConnectionError"
     assert "max_response_bytes=65536" in big[1]
     assert slow[0] == "Timeout"
@@ -133,8 +137,15 @@ def test_the_run_deadline_bounds_a_request(runtime, server):
     sb = WasmPythonSandbox(
         limits=Limits(timeout_s=1.0, fuel=None, memory_bytes=512 * MIB), http=[HttpOrigin(server.base)]
     )
-    with pytest.raises(WasmTimeoutError):
-        sb.run(f"import urllib.request\nurllib.request.urlopen('{server.base}/slow?s=4')")
+    with sb.session() as s:
+        s.run("import urllib.request", timeout_s=60)  # the import is not what the deadline should stop
+        try:
+            with pytest.raises(WasmTimeoutError):
+                s.run(f"urllib.request.urlopen('{server.base}/hold')")
+            assert server.holding == 1  # the run's 1 s deadline cut the request before any answer
+        finally:
+            server.release()
+    sb.close()
 
 
 def test_no_grant_means_no_network_with_a_clear_message(sandbox, server):

@@ -79,11 +79,13 @@ def test_a_timeout_ends_the_session(sandbox):
 
 
 def test_idle_sessions_are_reclaimed(runtime):
-    sb = WasmPythonSandbox(idle_timeout_s=0.2, quiet=True)
+    sb = WasmPythonSandbox(idle_timeout_s=60, quiet=True)
     s = sb.session()
     busy = sb.session()
-    time.sleep(0.3)
-    busy.run("1")  # used recently
+    assert sb.reap() == 0  # both fresh
+    for old in (s, busy):
+        old.last_used -= 120  # as if both had sat unused for two minutes (no sleeping: a clock-free test)
+    busy.run("1")  # a run makes a session recent again
     assert sb.reap() == 1
     assert not s.alive
     assert "idle" in s.ended
@@ -112,6 +114,17 @@ def test_max_sessions_and_eviction(runtime):
     sb.close()
 
 
+# Each run says it started, then waits for a file the host writes only once all three have started: the
+# runs can finish only if they overlap (were they serialised, the first would wait for ever).
+WAIT_FOR_THE_OTHERS = """
+import os, time
+print('started', flush=True)
+while not os.path.exists('/workspace/go'):
+    time.sleep(0.01)
+(me, open('who.txt').read())
+"""
+
+
 def test_sessions_are_isolated_and_run_in_parallel(sandbox):
     sessions = [sandbox.session() for _ in range(3)]
     try:
@@ -121,16 +134,21 @@ def test_sessions_are_isolated_and_run_in_parallel(sandbox):
         results: dict[int, object] = {}
 
         def work(i: int) -> None:
-            results[i] = sessions[i].run("import time\ntime.sleep(0.3)\n(me, open('who.txt').read())").result
+            results[i] = sessions[i].run(WAIT_FOR_THE_OTHERS).result
 
-        t0 = time.monotonic()
         threads = [threading.Thread(target=work, args=(i,)) for i in range(3)]
         for t in threads:
             t.start()
+        give_up = time.monotonic() + 50  # a bail-out (below the runs' 60 s deadline), never a measurement
+        while not all(b"started" in s.live_output() for s in sessions) and time.monotonic() < give_up:
+            time.sleep(0.01)
+        overlapped = [b"started" in s.live_output() for s in sessions]
+        for s in sessions:
+            (s.workspace.path / "go").write_text("")  # let them finish either way
         for t in threads:
             t.join()
+        assert overlapped == [True, True, True]  # all three were running at once
         assert results == {0: [0, "0"], 1: [1, "1"], 2: [2, "2"]}
-        assert time.monotonic() - t0 < 0.85  # three 0.3 s sleeps overlapped
     finally:
         for s in sessions:
             s.close()

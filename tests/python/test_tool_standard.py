@@ -50,23 +50,42 @@ class TestWasmPythonToolIntegration(ToolsIntegrationTests):
         return {"code": "import math\nmath.factorial(10)"}
 
 
+# The code prints a line, then waits (bounded) until the host has received that line from the stream before
+# printing the next: the second line can only say "seen" if output streams while the code runs.
+STREAMED = """
+import os, time
+print('tick 0', flush=True)
+for _ in range(3000):
+    if os.path.exists('/workspace/seen'):
+        break
+    time.sleep(0.01)
+print('tick 1', 'seen' if os.path.exists('/workspace/seen') else 'never seen', flush=True)
+'done'
+"""
+
+
 def test_stdout_is_streamed_while_the_code_runs(runtime):
     from langchain.agents import create_agent
 
-    tool = WasmPythonTool(sandbox=_sandbox())
-    code = "import time\nfor i in range(4):\n    print('tick', i, flush=True)\n    time.sleep(0.3)\n'done'"
-    model = ScriptedChatModel(script=[AIMessage("", tool_calls=[call("python", {"code": code}, "1")]), AIMessage("ok")])
-    agent = create_agent(model, tools=[tool])
-    chunks = list(
-        agent.stream(
-            {"messages": [{"role": "user", "content": "go"}]},
-            {"configurable": {"thread_id": "stream"}},
-            stream_mode="custom",
-        )
+    sandbox = _sandbox()
+    tool = WasmPythonTool(sandbox=sandbox)
+    model = ScriptedChatModel(
+        script=[AIMessage("", tool_calls=[call("python", {"code": STREAMED}, "1")]), AIMessage("ok")]
     )
-    texts = [c["text"] for c in chunks if isinstance(c, dict) and c.get("type") == "python_stdout"]
-    assert "".join(texts) == "".join(f"tick {i}\n" for i in range(4))
-    assert len(texts) >= 2  # pieces arrived as they were printed, not once at the end
+    agent = create_agent(model, tools=[tool])
+    texts: list[str] = []
+    for chunk in agent.stream(
+        {"messages": [{"role": "user", "content": "go"}]},
+        {"configurable": {"thread_id": "stream"}},
+        stream_mode="custom",
+    ):
+        if isinstance(chunk, dict) and chunk.get("type") == "python_stdout":
+            texts.append(chunk["text"])
+            if len(texts) == 1:  # tell the running code its first line arrived
+                for session in sandbox.sessions:
+                    (session.workspace.path / "seen").write_text("")
+    assert texts[0] == "tick 0\n"  # a piece arrived alone, while the code was still waiting
+    assert "".join(texts) == "tick 0\ntick 1 seen\n"
     tool.close()
 
 

@@ -84,7 +84,8 @@ def test_a_tampered_snapshot_is_reported_to_the_model(tools):
 
 def test_a_session_ended_by_a_limit_is_reported_in_another_process(runtime):
     store = InMemoryStore()
-    sb = WasmPythonSandbox(limits=Limits(timeout_s=0.5, fuel=None, memory_bytes=256 * MIB), quiet=True)
+    # 2 s: room for the legitimate cells (and a restore) on a loaded machine; the endless one ends there
+    sb = WasmPythonSandbox(limits=Limits(timeout_s=2, fuel=None, memory_bytes=256 * MIB), quiet=True)
     a, b = WasmPythonTool(sandbox=sb, session_store=store), WasmPythonTool(sandbox=sb, session_store=store)
     try:
         _call(a, "kept = 1")

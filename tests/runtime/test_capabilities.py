@@ -197,7 +197,7 @@ def test_stdio_works_and_stays_capped_when_directories_are_preopened(tmp_path):
     from langchain_wasm.errors import WasmOutputLimitError
 
     with pytest.raises(WasmOutputLimitError) as info:
-        WasmModule.from_wat(wat.FLOOD).run(capabilities=caps, limits=Limits(stdout_bytes=5000, timeout_s=0.2))
+        WasmModule.from_wat(wat.FLOOD).run(capabilities=caps, limits=Limits(stdout_bytes=5000, timeout_s=30))
     assert info.value.stdout == b"\0" * 5000
     assert info.value.stream == "stdout"
 

@@ -46,11 +46,12 @@ def test_default_limits_stop_an_infinite_loop():
 
 
 def test_sleep_past_the_deadline_is_cut_off():
-    mod = WasmModule.from_wat(wat.SLEEP)
-    with pytest.raises(WasmTimeoutError) as info:
+    forever = wat.SLEEP.replace("(i64.const 30000000000)", "(i64.const 0x7fffffffffffffff)")  # ~292 years
+    assert forever != wat.SLEEP
+    mod = WasmModule.from_wat(forever)
+    with pytest.raises(WasmTimeoutError) as info:  # only a cut-off at the deadline returns at all
         mod.run(limits=Limits(timeout_s=0.1), capabilities=Capabilities.command(clocks=True))
-    # The guest asked for 30 s; a cut-off at the deadline returns in a small fraction of that.
-    assert info.value.metrics.wall_s < 10
+    assert info.value.metrics.trap == "timeout"
 
 
 def test_short_sleep_within_the_deadline_completes():
@@ -163,8 +164,8 @@ def test_deadline_still_works_after_the_ticker_went_idle():
     ticker: EpochTicker = mod.engine.ticker
     with pytest.raises(WasmTimeoutError):
         mod.call("spin", limits=Limits(fuel=None, timeout_s=0.02))
-    deadline = time.monotonic() + 10
-    while ticker.running and time.monotonic() < deadline:  # the thread exits after ~1 s idle
+    give_up = time.monotonic() + 120  # a bail-out, not a measurement: the thread exits after ~1 s idle
+    while ticker.running and time.monotonic() < give_up:
         time.sleep(0.05)
     assert not ticker.running
     with pytest.raises(WasmTimeoutError):

@@ -23,7 +23,7 @@ async def test_many_concurrent_ainvokes_are_all_correct():
 
 
 async def test_the_event_loop_stays_free_while_a_guest_runs():
-    slow = WasmTool.from_manifest(GUESTS / "hostile" / "loop", limits=Limits(fuel=None, timeout_s=0.3))
+    slow = WasmTool.from_manifest(GUESTS / "hostile" / "loop", limits=Limits(fuel=None, timeout_s=1.0))
     ticks = 0
 
     async def ticker():
@@ -36,7 +36,7 @@ async def test_the_event_loop_stays_free_while_a_guest_runs():
     content = await slow.ainvoke({})
     t.cancel()
     assert "ran out of time" in content
-    assert ticks >= 5  # the loop kept running while the guest spun on a worker thread
+    assert ticks >= 2  # the loop kept running while the guest spun on a worker thread (1 s: ~100 turns)
 
 
 async def test_cancelling_the_awaiting_task_does_not_leak_a_running_guest():
@@ -50,8 +50,8 @@ async def test_cancelling_the_awaiting_task_does_not_leak_a_running_guest():
     with pytest.raises(asyncio.CancelledError):
         await task
     # The worker thread still runs the guest, but the deadline stops it.
-    deadline = time.monotonic() + 10
-    while threading.active_count() > before + 1 and time.monotonic() < deadline:  # +1: the epoch ticker
+    give_up = time.monotonic() + 60  # a bail-out, not a measurement
+    while threading.active_count() > before + 1 and time.monotonic() < give_up:  # +1: the epoch ticker
         await asyncio.sleep(0.05)
     assert threading.active_count() <= before + 1
 

@@ -16,13 +16,12 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from langchain_wasm.python.nofollow import FILE_READ_FLAGS, open_dir, remove_tree
 from langchain_wasm.python.workspace import Workspace
 
 __all__ = ["Entry", "SandboxFS", "normalize"]
 
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
-_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | _CLOEXEC
-_FILE_READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | _CLOEXEC
 MOUNTS = ("workspace", "tmp")
 
 
@@ -89,26 +88,14 @@ class SandboxFS:
         return parts[0], parts[1:]
 
     def _open_dir(self, mount: str, parts: list[str], vpath: str, *, create: bool = False) -> int:
-        fd = os.open(self._roots[mount], _DIR)
         try:
-            for part in parts:
-                if create:
-                    with contextlib.suppress(FileExistsError):
-                        os.mkdir(part, 0o755, dir_fd=fd)
-                try:
-                    nxt = os.open(part, _DIR, dir_fd=fd)
-                except OSError as exc:
-                    if exc.errno in (errno.ELOOP, errno.ENOTDIR):
-                        raise _err(NotADirectoryError, errno.ENOTDIR, vpath) from None
-                    if exc.errno == errno.ENOENT:
-                        raise _err(FileNotFoundError, errno.ENOENT, vpath) from None
-                    raise _err(PermissionError, exc.errno or errno.EACCES, vpath) from None
-                os.close(fd)
-                fd = nxt
-        except BaseException:
-            os.close(fd)
-            raise
-        return fd
+            return open_dir(self._roots[mount], parts, create_mode=0o755 if create else None)
+        except OSError as exc:
+            if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                raise _err(NotADirectoryError, errno.ENOTDIR, vpath) from None
+            if exc.errno == errno.ENOENT:
+                raise _err(FileNotFoundError, errno.ENOENT, vpath) from None
+            raise _err(PermissionError, exc.errno or errno.EACCES, vpath) from None
 
     @contextlib.contextmanager
     def _parent(self, vpath: str, *, create: bool = False) -> Iterator[tuple[int, str]]:
@@ -155,7 +142,7 @@ class SandboxFS:
         cap = self.max_file_bytes if max_bytes is None else max_bytes
         with self._parent(vpath) as (dfd, name):
             try:
-                fd = os.open(name, _FILE_READ, dir_fd=dfd)
+                fd = os.open(name, FILE_READ_FLAGS, dir_fd=dfd)
             except OSError as exc:
                 if exc.errno == errno.ELOOP:
                     raise _err(PermissionError, errno.ELOOP, vpath) from None
@@ -279,24 +266,7 @@ class SandboxFS:
                 return
             if not recursive:
                 raise _err(IsADirectoryError, errno.EISDIR, vpath)
-            try:
-                self._rmtree(dfd, name)
-            except RecursionError:
-                raise _err(OSError, errno.ELOOP, vpath) from None
-
-    def _rmtree(self, dfd: int, name: str) -> None:
-        fd = os.open(name, _DIR, dir_fd=dfd)
-        try:
-            with os.scandir(fd) as it:
-                items = [(i.name, i.is_dir(follow_symlinks=False)) for i in it]
-            for child, is_dir in items:
-                if is_dir:
-                    self._rmtree(fd, child)
-                else:
-                    os.unlink(child, dir_fd=fd)
-        finally:
-            os.close(fd)
-        os.rmdir(name, dir_fd=dfd)
+            remove_tree(name, dir_fd=dfd)
 
     def rename(self, src: str, dst: str) -> None:
         with self._parent(src) as (sfd, sname), self._parent(dst) as (dfd, dname):
@@ -316,7 +286,7 @@ class SandboxFS:
             fd = self._open_dir(mount, parts, vpath)
         else:
             with self._parent(vpath) as (dfd, name):
-                fd = os.open(name, _FILE_READ, dir_fd=dfd)
+                fd = os.open(name, FILE_READ_FLAGS, dir_fd=dfd)
         try:
             os.fchmod(fd, mode & 0o7777)
         finally:
