@@ -247,7 +247,6 @@ _COSTS = {
     (False, "cranelift"): ("the Python runtime", "~2.5 min of one core, 2.8 GB of memory"),
     (True, "cranelift"): ("the Python runtime's fuel-metering build (runs with a fuel budget)", "~2.5 min, 2.8 GB"),
     (False, "winch"): ("a quick first build of the Python runtime (Winch)", "~30 s, 2.8 GB of memory"),
-    (True, "winch"): ("a quick fuel-metering build of the Python runtime (Winch)", "~30 s, 2.8 GB of memory"),
 }
 _key_locks: dict[tuple[bool, str], threading.Lock] = {}
 

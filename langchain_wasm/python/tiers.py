@@ -1,17 +1,22 @@
 """Which compiled Python runtime a run gets: the fuel-free or the fuel engine, and Winch first on a cold cache.
 
 Two engines compile the runtime: one without fuel metering (runs without a ``Limits.fuel`` budget, the
-sandbox's default: deadlines stop them, and tight loops run ~20% faster) and one with it (runs that set a
-budget). Each is its own compiled artifact, compiled on its first use.
+sandbox's default: deadlines stop them, and tight loops run faster) and one with it (runs that set a budget).
+Each is its own compiled artifact, compiled on its first use.
 
-On the first-ever use (the Cranelift artifact not in the compile cache yet) the runtime is compiled with Winch,
-wasmtime's baseline compiler, instead: ~30 s instead of ~2 min here, and its code runs Python ~2-3x slower. Runs
-are served from it at once while a low-priority subprocess (``nice -n 19 python -m langchain_wasm.python
-compile``) builds the Cranelift artifact into the cache; new interpreters switch to Cranelift once it is there
-(an interpreter, hence a session, keeps the engine it was made on). The subprocess is its own process: it cannot
-take the caller down, does not hold its GIL, and finishes the cache entry even if the caller exits. Opt out with
-``LANGCHAIN_WASM_WINCH_FIRST=0`` (or ``WasmPythonSandbox(winch_first=False)``): the first use then compiles
-Cranelift in-process, as ``langchain-wasm warmup --python`` always does.
+On the first-ever use of the default build (its Cranelift artifact not in the compile cache yet) the runtime is
+compiled with Winch, wasmtime's baseline compiler, instead (measured here: 29 s idle, 47 s at load ~5, against
+Cranelift's 2-3.5 min; Python on it ran ~1.3-1.7x slower). Runs are served from it at once while a
+low-priority subprocess (``nice -n 19 python -m langchain_wasm.python compile``) builds the Cranelift artifact
+into the cache; new interpreters switch to Cranelift once it is there (an interpreter, hence a session, keeps
+the engine it was made on). The subprocess is its own process: it cannot take the caller down, does not hold
+its GIL, and finishes the cache entry even if the caller exits; an exclusive lock makes concurrent first uses
+share one compile. Opt out with ``LANGCHAIN_WASM_WINCH_FIRST=0`` (or ``WasmPythonSandbox(winch_first=False)``):
+the first use then compiles Cranelift in-process, as ``langchain-wasm warmup --python`` always does.
+
+The fuel-metering build has no Winch tier: wasmtime 49's Winch refuses to compile this runtime with fuel
+("Winch internal error: Illegal fuel state", measured), so a first run with a fuel budget waits for its
+Cranelift compile.
 """
 
 from __future__ import annotations
@@ -59,7 +64,7 @@ def current_runtime(*, fuel: bool, quiet: bool = False, winch_first: bool | None
     if fast is not None:
         return fast
     tiered = winch_first_default() if winch_first is None else winch_first
-    if not tiered:
+    if fuel or not tiered:  # Winch cannot compile the runtime with fuel metering ("Illegal fuel state")
         return load_runtime(quiet=quiet, fuel=fuel)
     winch = loaded_runtime(fuel=fuel, strategy="winch")
     if winch is not None:

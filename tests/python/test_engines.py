@@ -60,9 +60,8 @@ def test_a_sandbox_level_budget_makes_every_run_and_session_metered(runtime):
     with WasmPythonSandbox(limits=Limits(fuel=200_000_000, memory_bytes=512 * MIB), quiet=True) as sb:
         assert sb.runtime.engine.consume_fuel is True
         assert sb.run("x = 1").metrics.fuel_used > 0
-        with sb.session() as s:
-            with pytest.raises(WasmFuelExhaustedError):
-                s.run("while True:\n    pass")
+        with sb.session() as s, pytest.raises(WasmFuelExhaustedError):
+            s.run("while True:\n    pass")
 
 
 def test_a_session_without_fuel_refuses_a_budget_and_goes_on(session):

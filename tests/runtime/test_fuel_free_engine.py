@@ -27,7 +27,8 @@ def test_fingerprint_changes_only_without_fuel(tmp_path):
     assert metered["consume_fuel"] is True  # the key every existing cache entry was written under
     unmetered = json.loads(WasmEngine(cache_dir=None, consume_fuel=False).fingerprint)
     assert unmetered == {**metered, "consume_fuel": False}
-    assert WasmEngine(cache_dir=None).consume_fuel and not WasmEngine(cache_dir=None, consume_fuel=False).consume_fuel
+    assert WasmEngine(cache_dir=None).consume_fuel
+    assert not WasmEngine(cache_dir=None, consume_fuel=False).consume_fuel
 
 
 def test_a_runaway_loop_is_stopped_by_its_deadline(free):
