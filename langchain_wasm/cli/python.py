@@ -112,7 +112,8 @@ def run(ns: argparse.Namespace) -> int:
             "langchain-wasm: compiling a quick build of the Python runtime (~30 s, 2.8 GB of memory); the optimised "
             "one then compiles in the background (later runs start in ms)"
             if quick
-            else "langchain-wasm: compiling the Python runtime once (~2.5 min, 2.8 GB of memory; later runs start in ms)",
+            else "langchain-wasm: compiling the Python runtime once (~2.5 min, 2.8 GB of memory; later runs start in "
+            "ms)",
             file=sys.stderr,
         )
     sandbox = WasmPythonSandbox(limits=limits, http=list(ns.allow_http) if ns.allow_http else None)
