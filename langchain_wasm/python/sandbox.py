@@ -149,7 +149,7 @@ class WasmPythonSandbox:
     # -- the runtime ---------------------------------------------------------------------------------------
     @property
     def runtime(self) -> PythonRuntime:
-        """The compiled runtime runs under the sandbox's limits use (compiled on first use, then cached)."""
+        """The compiled runtime for runs under the sandbox's own limits (compiled on first use, then cached)."""
         return self.runtime_for(self.limits)
 
     def runtime_for(self, limits: Limits) -> PythonRuntime:
