@@ -78,7 +78,26 @@ def _compile(*, fuel: bool) -> int:
     with open(folder / f"compile-{'fuel' if fuel else 'nofuel'}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         load_runtime(quiet=False, fuel=fuel)
+        _drop_winch(fuel)
     return 0
+
+
+def _drop_winch(fuel: bool) -> None:
+    """Delete the quick Winch build of the runtime from the cache once the Cranelift one is there (~400 MB no
+    process will load again; processes that have it mapped keep their mapping)."""
+    import contextlib
+
+    from langchain_wasm.runtime import file_cache
+
+    from .runtime_files import _artifacts, python_engine
+
+    winch = python_engine(fuel=fuel, strategy="winch")
+    paths = file_cache._paths(
+        winch, file_cache._key(winch, file_cache.file_sha256(_artifacts().snapshot, winch.cache_dir))
+    )
+    for path in paths or ():
+        with contextlib.suppress(OSError):
+            path.unlink()
 
 
 if __name__ == "__main__":

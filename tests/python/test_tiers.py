@@ -89,6 +89,19 @@ def test_first_runs_come_from_winch_then_new_interpreters_switch(runtime, tmp_pa
     assert got["winch_turn"] == 42
     assert got["after"] == ["2\n", "cranelift"]  # a new interpreter, on the optimised build
     assert got["session"] == [42, "winch"]  # the session keeps its interpreter, on the build it was made on
+    # What the background compile does once its build is cached: drop the Winch one (~400 MB nobody loads again).
+    winch = [
+        p
+        for p in (tmp_path / "cache").glob("*.json")
+        if '"strategy": "winch"' in str(json.loads(p.read_text()).get("fingerprint", ""))
+    ]
+    assert len(winch) == 1
+    done = subprocess.run(
+        [sys.executable, "-m", "langchain_wasm.python", "compile"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert not winch[0].exists()
+    assert not winch[0].with_suffix(".cwasm").exists()
 
 
 def test_the_opt_out_is_read_from_the_environment(monkeypatch):
