@@ -26,8 +26,8 @@ demo: $(STAMP)  ## run the sandbox host demo (guests at work, then guests attack
 # Tests, notebooks and your own use share one compile cache (`langchain-wasm cache` shows it; $$LANGCHAIN_WASM_CACHE_DIR
 # moves it), so the Python runtime compiles once per machine.
 test: $(STAMP)  ## run the test suite, then execute every notebook
-	@# compile the Python runtime (once per machine, ~2.5 min) before pytest, so no test's timeout includes it
-	$(VENV)/bin/langchain-wasm warmup --python
+	@# compile the Python runtime's two builds (fuel-free default, fuel-metering; once per machine, ~2.5 min each) before pytest, so no test's timeout includes them
+	$(VENV)/bin/langchain-wasm warmup --python --python-fuel
 	$(PY) -m pytest
 	cd notebooks && ../$(PY) -m pytest --nbmake -p no:cacheprovider -q .
 

@@ -84,7 +84,11 @@ def table(rows: list[dict[str, object]], before: str, after: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer samples (a smoke run)")
-    parser.add_argument("--cold-compile", action="store_true", help="also time a first-ever runtime compile")
+    parser.add_argument(
+        "--cold-compile",
+        action="store_true",
+        help="also time a first-ever use of the Python runtime (~3-4 min, ~2.8 GB)",
+    )
     parser.add_argument("--peer-python", default=None, help="the peers interpreter (default: `make peers`)")
     parser.add_argument("--only", default="call,tool,guests,python")
     parser.add_argument("--no-write", action="store_true", help="print the table, leave the docs alone")

@@ -94,11 +94,17 @@ def run(ns: argparse.Namespace) -> int:
     """Run Python code in the sandboxed interpreter (CPython on WASI, our limits)."""
     from langchain_wasm.python import WasmPythonSandbox
     from langchain_wasm.python.runtime_files import runtime_is_compiled
+    from langchain_wasm.python.tiers import winch_first_default
 
     code, files, limits = _code(ns), _inputs(ns), _limits(ns)
-    if not runtime_is_compiled():
+    if not runtime_is_compiled():  # this command sets no fuel budget: the default build
+        quick = winch_first_default()
         print(
-            "langchain-wasm: compiling the Python runtime once (~2.5 min, 2.8 GB of memory; later runs start in ms)",
+            "langchain-wasm: compiling a quick build of the Python runtime (~30 s, 2.8 GB of memory); the optimised "
+            "one then compiles in the background (later runs start in ms)"
+            if quick
+            else "langchain-wasm: compiling the Python runtime once (~2.5 min, 2.8 GB of memory; later runs start in "
+            "ms)",
             file=sys.stderr,
         )
     sandbox = WasmPythonSandbox(limits=limits, http=list(ns.allow_http) if ns.allow_http else None)

@@ -4,6 +4,8 @@ Commands:
     warm-up          compile (or load from the cache) the CPython-on-WASI runtime and run one cell; prints timings
     run CODE|-f FILE run code in a fresh sandboxed interpreter; prints stdout/stderr/result; exit status as Python's
     info             where the runtime's files and compile cache are, and whether it is compiled yet
+    compile [--fuel] compile the optimised (Cranelift) runtime into the cache, nothing else (what the Winch first
+                     tier runs in the background, one at a time per machine)
 """
 
 from __future__ import annotations
@@ -25,7 +27,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("-f", "--file", help="read the code from this file")
     run.add_argument("--timeout", type=float, default=None, help="seconds (default 30)")
     sub.add_parser("info", help="runtime files, cache and compile state")
+    comp = sub.add_parser("compile", help="compile the optimised runtime into the cache")
+    comp.add_argument("--fuel", action="store_true", help="the fuel-metering build (runs that set a fuel budget)")
     ns = parser.parse_args(argv)
+    if ns.command == "compile":
+        return _compile(fuel=ns.fuel)
 
     from langchain_wasm.errors import LangChainWasmError
 
@@ -59,6 +65,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     if result.error is not None:
         sys.stderr.write(str(result.error))
     return result.exit_code
+
+
+def _compile(*, fuel: bool) -> int:
+    """Compile one Cranelift build; an exclusive lock makes concurrent callers wait for one compile, not run two."""
+    import fcntl
+
+    from .runtime_files import load_runtime, python_data_dir, python_engine
+
+    folder = python_data_dir(python_engine(fuel=fuel).cache_dir)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with open(folder / f"compile-{'fuel' if fuel else 'nofuel'}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        load_runtime(quiet=False, fuel=fuel)
+        _drop_winch(fuel)
+    return 0
+
+
+def _drop_winch(fuel: bool) -> None:
+    """Delete the quick Winch build of the runtime from the cache once the Cranelift one is there (~400 MB no
+    process will load again; processes that have it mapped keep their mapping)."""
+    import contextlib
+
+    from langchain_wasm.runtime import file_cache
+
+    from .runtime_files import _artifacts, python_engine
+
+    winch = python_engine(fuel=fuel, strategy="winch")
+    paths = file_cache._paths(
+        winch, file_cache._key(winch, file_cache.file_sha256(_artifacts().snapshot, winch.cache_dir))
+    )
+    for path in paths or ():
+        with contextlib.suppress(OSError):
+            path.unlink()
 
 
 if __name__ == "__main__":

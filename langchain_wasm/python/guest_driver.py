@@ -102,6 +102,7 @@ class _Stream(_io.TextIOBase):
 
 _OUT, _ERR = _sys.stdout, _sys.stderr = _Stream(1, "stdout"), _Stream(2, "stderr")
 _count = 0
+_opts = None  # the last turn's options: a turn whose options did not change sends none (less to compile)
 
 
 def _encode(value, limit):
@@ -161,8 +162,12 @@ def _flush_all():
             pass
 
 
-def run(src, nonce, opts):
-    global _count
+def run(src, nonce, opts=None):
+    global _count, _opts
+    if opts is None:
+        opts = _opts
+    else:
+        _opts = opts
     _count += 1
     name = f"<cell {_count}>"
     frame, value, main = {"nonce": nonce}, None, _sys.modules["__main__"].__dict__
@@ -214,9 +219,12 @@ def run(src, nonce, opts):
 DRIVER_SOURCE += f"\n_REQUESTS_SOURCE = {REQUESTS_SOURCE!r}\n" + NET_SOURCE
 
 
-def turn_code(code: str, nonce: str, options: dict[str, int]) -> str:
-    """The turn's source: one call into the installed driver, the user's code as a string literal."""
-    return f"__import__('sys').modules['_lcw'].run({code!r}, {nonce!r}, {options!r})\n"
+def turn_code(code: str, nonce: str, options: dict[str, int] | None) -> str:
+    """The turn's source: one call into the installed driver, the user's code as a string literal. ``None``
+    options reuse the previous turn's (compiling the options' dict literal was ~40% of a tiny turn's guest time);
+    the guest may change what it keeps, but the host enforces every cap again."""
+    opts = f", {options!r}" if options is not None else ""
+    return f"__import__('sys').modules['_lcw'].run({code!r}, {nonce!r}{opts})\n"
 
 
 def install_code(compiled: bytes | None = None) -> str:

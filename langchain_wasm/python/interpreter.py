@@ -201,6 +201,10 @@ class Interpreter:
         self.workspace_bytes = workspace_bytes
         self.workspace_entries = workspace_entries
         self.ended: str | None = None
+        #: the options this interpreter's driver keeps from its last turn (then a turn need not send them);
+        #: only for a driver this process installed (a restored snapshot may hold an older one)
+        self.terse = install
+        self._sent: dict[str, int] | None = None
         self.kept = KeptInstance(
             runtime.engine,
             runtime.module,
@@ -290,7 +294,11 @@ class Interpreter:
             "dpi": caps.dpi,
         }
         collector = _Collector(caps.frame_bytes, b'{"nonce": "' + nonce.encode() + b'"')
-        raw = self._turn(turn_code(code, nonce, options), limits, collector, bridge)
+        same = self.terse and options == self._sent
+        self._sent = None  # until this turn is known to have reached the driver
+        raw = self._turn(turn_code(code, nonce, None if same else options), limits, collector, bridge)
+        if collector.frame is not None:
+            self._sent = options
         status = int(raw.value) if raw.value is not None else -1
         frame = collector.frame
         fields, notes, exited = parse_frame(frame, nonce, caps)

@@ -8,7 +8,8 @@ and ``python-stdlib.zip`` (the stdlib plus the packages' Python code). We run th
 - the zip is linked (or copied) alone into a private folder, granted read-only at ``/usr/local/lib`` as
   ``python3XY.zip``; matplotlib's data, an archive inside the zip, is extracted next to it and granted
   read-only where matplotlib looks for it;
-- the module is compiled by our engine (4 MiB of wasm stack, fuel and epochs) into our compile cache. The
+- the module is compiled by our engine (4 MiB of wasm stack, epochs; fuel metering only in the build for runs
+  that set a fuel budget, see ``tiers.py``) into our compile cache. The
   first compile of the 105 MB module takes ~144 s of one core and 2.8 GB of memory (measured; a 348 MB
   artifact); every later process maps the cached artifact in ~10 ms. A one-line explanation and a progress
   ticker are printed to stderr while it compiles.
@@ -17,6 +18,7 @@ and ``python-stdlib.zip`` (the stdlib plus the packages' Python code). We run th
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import importlib.util
 import io
 import json
@@ -28,6 +30,7 @@ import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import wasmtime
 
@@ -37,7 +40,15 @@ from langchain_wasm.runtime.compile_progress import CompileProgress
 from langchain_wasm.runtime.engine import WasmEngine
 from langchain_wasm.runtime.file_cache import compile_file, file_sha256, is_cached
 
-__all__ = ["PythonRuntime", "load_runtime", "python_data_dir", "python_engine", "PYTHON_WASM_STACK"]
+__all__ = [
+    "PythonRuntime",
+    "load_runtime",
+    "loaded_runtime",
+    "python_data_dir",
+    "python_engine",
+    "runtime_is_compiled",
+    "PYTHON_WASM_STACK",
+]
 
 #: wasm stack of the Python engine: enough for CPython to raise RecursionError before the host traps.
 PYTHON_WASM_STACK = 4 * 1024 * 1024
@@ -63,18 +74,24 @@ class PythonRuntime:
         return f"/usr/local/lib/{self.zip_name}/matplotlib/mpl-data"
 
 
-_engine: WasmEngine | None = None
-_runtime: PythonRuntime | None = None
+_engines: dict[tuple[bool, str], WasmEngine] = {}
+_runtimes: dict[tuple[bool, str], PythonRuntime] = {}
 _lock = threading.Lock()
 
 
-def python_engine() -> WasmEngine:
-    """The process-wide engine for Python guests (the default cache, a 4 MiB wasm stack)."""
-    global _engine
+def python_engine(*, fuel: bool = True, strategy: str = "cranelift") -> WasmEngine:
+    """The process-wide engine for Python guests (the default cache, a 4 MiB wasm stack).
+
+    ``fuel=False`` is the engine of runs without a fuel budget (the sandbox's default): its code has no fuel
+    counter, so it runs faster, and its calls are bounded by their deadline. ``strategy="winch"``: the fast
+    compiling baseline tier.
+    """
+    key = (fuel, strategy)
     with _lock:
-        if _engine is None:
-            _engine = WasmEngine(max_wasm_stack=PYTHON_WASM_STACK)
-        return _engine
+        engine = _engines.get(key)
+        if engine is None:
+            engine = _engines[key] = WasmEngine(max_wasm_stack=PYTHON_WASM_STACK, consume_fuel=fuel, strategy=strategy)
+        return engine
 
 
 @dataclass(frozen=True)
@@ -228,37 +245,70 @@ def _extract_mpl(zip_path: Path, dest: Path) -> bool:
     return True
 
 
-def load_runtime(*, quiet: bool = False) -> PythonRuntime:
-    """The process-wide Python runtime, compiling it on first use (see the module docstring)."""
-    global _runtime
-    if _runtime is not None:
-        return _runtime
-    engine = python_engine()
+_COSTS = {
+    (False, "cranelift"): ("the Python runtime", "~2.5 min of one core, 2.8 GB of memory"),
+    (True, "cranelift"): ("the Python runtime's fuel-metering build (runs with a fuel budget)", "~2.5 min, 2.8 GB"),
+    (False, "winch"): ("a quick first build of the Python runtime (Winch)", "~30 s, 2.8 GB of memory"),
+}
+_key_locks: dict[tuple[bool, str], threading.Lock] = {}
+
+
+def loaded_runtime(*, fuel: bool = False, strategy: str = "cranelift") -> PythonRuntime | None:
+    """That engine's runtime if this process has loaded it already (never compiles or reads the disk)."""
+    return _runtimes.get((fuel, strategy))
+
+
+def load_runtime(*, quiet: bool = False, fuel: bool = False, strategy: str = "cranelift") -> PythonRuntime:
+    """The process-wide Python runtime for one engine, compiling it on first use (see the module docstring).
+
+    ``fuel=False`` (the default: runs without a fuel budget) and ``fuel=True`` are two compiled artifacts, each
+    compiled on its first use; ``strategy="winch"`` is the quick first tier (see ``tiers.py``).
+    """
+    key = (fuel, strategy)
+    found = _runtimes.get(key)
+    if found is not None:
+        return found
+    engine = python_engine(fuel=fuel, strategy=strategy)
     with _lock:
-        if _runtime is not None:
-            return _runtime
+        key_lock = _key_locks.setdefault(key, threading.Lock())
+    with key_lock:
+        found = _runtimes.get(key)
+        if found is not None:
+            return found
         arts = _artifacts()
         digest, zip_digest = _check(arts, engine.cache_dir)
         version, packages = _manifest(arts)
         zip_name = "python{}{}.zip".format(*version.split(".")[:2])
-        lib, mpl = _prepare_files(engine, arts, zip_digest, zip_name)
+        with _lock:
+            lib, mpl = _prepare_files(engine, arts, zip_digest, zip_name)
+        what, cost = _COSTS.get(key, ("the Python runtime", "minutes, ~2.8 GB of memory"))
+        progress, compiled = CompileProgress(what, cost=cost, quiet=quiet), []
+
+        def on_event(event: str, info: dict[str, Any]) -> None:
+            progress(event, info)
+            compiled.append(event == "compile-done")
+
         try:
-            module = compile_file(
-                engine,
-                arts.snapshot,
-                on_event=CompileProgress(
-                    "the Python runtime", cost="~2.5 min of one core, 2.8 GB of memory", quiet=quiet
-                ),
-            )
+            module = compile_file(engine, arts.snapshot, on_event=on_event)
         except wasmtime.WasmtimeError as exc:
             raise WasmLoadError(f"cannot compile {arts.snapshot}: {exc}") from exc
+        if any(compiled):
+            _release_heap()
         imports = tuple((imp.module, imp.name or "") for imp in module.imports)
-        _runtime = PythonRuntime(engine, module, imports, digest, lib, mpl, zip_name, version, packages)
-        return _runtime
+        runtime = PythonRuntime(engine, module, imports, digest, lib, mpl, zip_name, version, packages)
+        _runtimes[key] = runtime
+        return runtime
 
 
-def runtime_is_compiled() -> bool:
-    """True if the runtime is loaded or in the compile cache (the next use will not compile)."""
-    if _runtime is not None:
+def _release_heap() -> None:
+    """Give the compile's freed heap back to the OS (glibc keeps it: measured 2.0 GB of RSS left after compiling
+    the runtime, 0.45 GB after ``malloc_trim``), so a process that compiled does not sit on it; a no-op elsewhere."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).malloc_trim(0)
+
+
+def runtime_is_compiled(*, fuel: bool = False, strategy: str = "cranelift") -> bool:
+    """True if that engine's runtime is loaded or in the compile cache (the next use will not compile)."""
+    if (fuel, strategy) in _runtimes:
         return True
-    return is_cached(python_engine(), _artifacts().snapshot)
+    return is_cached(python_engine(fuel=fuel, strategy=strategy), _artifacts().snapshot)

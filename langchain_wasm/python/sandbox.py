@@ -20,6 +20,7 @@ from .runtime_files import PythonRuntime, load_runtime, runtime_is_compiled
 from .session import PythonSession
 from .snapshot import decode_snapshot
 from .template import Template, build_template
+from .tiers import current_runtime
 from .warm import Ready, make_in, new_pool
 from .workspace import Workspace, with_changed_files
 
@@ -88,6 +89,15 @@ class WasmPythonSandbox:
             close used ones there), so a run starts on a ready interpreter: one-shot latency drops from ~4 ms
             to about a session turn. Each interpreter still runs one user's code only. ``False``: make it
             in the caller's thread, as a session does.
+        winch_first: on a cold compile cache, serve the first runs from a quick Winch build (~30 s to the
+            first result instead of ~2 min) while the optimised build compiles in a low-priority background
+            process (see ``langchain_wasm.python.tiers``). ``None``: ``$LANGCHAIN_WASM_WINCH_FIRST`` (default on).
+
+    Engines: a run without a fuel budget (the default) runs on a build compiled without fuel metering (faster;
+    its deadline stops it); a run with ``Limits.fuel`` runs on the fuel-metering build (compiled on its first
+    use). A session keeps the build it was made with: give the session its fuel budget when you make it
+    (``sb.session(limits=Limits(fuel=...))``); a fuel budget on one run of a session made without one is
+    refused with a ``ValueError`` and the session goes on.
     """
 
     def __init__(
@@ -107,6 +117,7 @@ class WasmPythonSandbox:
         prewarm: bool = True,
         workspace_bytes: int | None = WORKSPACE_BYTES,
         workspace_entries: int | None = WORKSPACE_ENTRIES,
+        winch_first: bool | None = None,
     ) -> None:
         # Fields the caller did not set keep the sandbox's defaults, not the tool defaults of a bare Limits().
         self.limits = PYTHON_LIMITS if limits is None else limits.over(PYTHON_LIMITS)
@@ -131,20 +142,26 @@ class WasmPythonSandbox:
         self._lock = threading.Lock()
         self._baseline: bytes | None = None
         self.prewarm = prewarm
+        self.winch_first = winch_first
         self._warm = new_pool(self)
         _reaper.watch(self)
 
     # -- the runtime ---------------------------------------------------------------------------------------
     @property
     def runtime(self) -> PythonRuntime:
-        """The compiled runtime (compiled on first use, then loaded from the cache)."""
-        return load_runtime(quiet=self.quiet)
+        """The compiled runtime for runs under the sandbox's own limits (compiled on first use, then cached)."""
+        return self.runtime_for(self.limits)
+
+    def runtime_for(self, limits: Limits) -> PythonRuntime:
+        """The runtime a new interpreter under ``limits`` gets: fuel-metering only if they set a fuel budget."""
+        return current_runtime(fuel=limits.fuel is not None, quiet=self.quiet, winch_first=self.winch_first)
 
     def warm_up(self) -> dict[str, Any]:
-        """Compile (or load) the runtime and run one cell, so the next run is fast. Returns timings."""
+        """Compile (or load) the optimised runtime and run one cell, so the next run is fast. Returns timings."""
         t0 = time.perf_counter()
-        was_compiled = runtime_is_compiled()
-        self.runtime  # noqa: B018 - loading is the point
+        fuel = self.limits.fuel is not None
+        was_compiled = runtime_is_compiled(fuel=fuel)
+        load_runtime(quiet=self.quiet, fuel=fuel)  # Cranelift, here and now: warming up is the point
         t1 = time.perf_counter()
         self.run("None")
         return {"compiled_now": not was_compiled, "load_s": t1 - t0, "first_run_s": time.perf_counter() - t1}
@@ -180,7 +197,7 @@ class WasmPythonSandbox:
         if not isinstance(code, str):
             raise TypeError(f"code must be a str, got {type(code).__name__}")
         lim = self._limits(limits, timeout_s)
-        runtime = self.runtime
+        runtime = self.runtime_for(lim)
         template = self.template()
 
         def make() -> Ready:
@@ -195,7 +212,14 @@ class WasmPythonSandbox:
 
         # what an interpreter is made with (its memory caps hold for its life); per-run limits are set at the run
         made_with = (lim.memory_bytes, lim.table_elements, lim.instances, lim.tables, lim.memories, id(template))
-        key = (runtime.digest, *made_with, self.file_write_bytes, self._quota, str(self.workspace_root))
+        key = (
+            runtime.digest,
+            id(runtime.engine),
+            *made_with,
+            self.file_write_bytes,
+            self._quota,
+            str(self.workspace_root),
+        )
         ready = self._warm.take(key) if self.prewarm else None
         interp, workspace = ready if ready is not None else (None, Workspace(self.workspace_root))
         try:

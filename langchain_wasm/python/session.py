@@ -35,6 +35,8 @@ class SessionOwner(Protocol):
     @property
     def runtime(self) -> PythonRuntime: ...
 
+    def runtime_for(self, limits: Limits) -> PythonRuntime: ...
+
     result_caps: ResultCaps
     workspace_root: str | os.PathLike[str] | None
     snapshot_workspace_bytes: int
@@ -77,7 +79,7 @@ class PythonSession:
             if restore is not None:
                 self.workspace.unpack(restore.workspace, sandbox.snapshot_workspace_bytes)
             self._interp = Interpreter(
-                sandbox.runtime,
+                sandbox.runtime_for(limits),  # the session's engine for its life (fuel-metering or not)
                 self.workspace,
                 limits,
                 install=restore is None and template is None,
@@ -131,6 +133,12 @@ class PythonSession:
             lim = self.limits if limits is None else limits.over(self.limits)
             if timeout_s is not None:
                 lim = replace(lim, timeout_s=timeout_s)
+            if lim.fuel is not None and not self._interp.runtime.engine.consume_fuel:
+                raise ValueError(
+                    f"this session was made without a fuel budget, so its interpreter runs on the build without "
+                    f"fuel metering and cannot count fuel={lim.fuel}; bound this run by timeout_s, or make the "
+                    "session with its budget: sandbox.session(limits=Limits(fuel=...))"
+                )
             self.last_used = time.monotonic()
             before = self.workspace.files()
             try:

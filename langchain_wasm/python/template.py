@@ -44,6 +44,7 @@ class Template:
             interp.write_memory(b"\0", self.memory_size - 1)
         for offset, chunk in self.runs:
             interp.write_memory(chunk, offset)
+        interp.terse = True  # this process's driver, built into the template here
 
 
 _lock = threading.Lock()

@@ -119,6 +119,14 @@ def _call_export(cctx: Any, instance: Any, inv: Invocation) -> Any:
     return from_raw_results(inv.signature, results) if inv.signature is not None else None
 
 
+def no_fuel_message(fuel: int) -> str:
+    """Why a fuel budget cannot be honoured by an engine compiled without fuel metering."""
+    return (
+        f"Limits.fuel={fuel} needs an engine that meters fuel; this one was made with consume_fuel=False "
+        "(deadlines only): set fuel=None and bound the call by timeout_s, or use a fuel-metering engine"
+    )
+
+
 def _new_store(engine: wasmtime.Engine) -> wasmtime.Store:
     """``wasmtime.Store(engine)`` without its per-call ctypes type construction (hot path)."""
     store: wasmtime.Store = wasmtime.Store.__new__(wasmtime.Store)
@@ -192,11 +200,15 @@ def execute(
     stdio through pipes even without preopens (components use WASI p2 streams, not our fd shims).
     """
     t0 = time.perf_counter()
+    metered = engine.consume_fuel
+    if not metered and limits.fuel is not None:
+        raise ValueError(no_fuel_message(limits.fuel))
     store = _new_store(engine.engine)
     cctx = store._context()
     store.set_limits(limits.memory_bytes, limits.table_elements, limits.instances, limits.tables, limits.memories)
     fuel = limits.fuel + _FUEL_SLACK if limits.fuel is not None else _UNLIMITED_FUEL
-    store.set_fuel(fuel)
+    if metered:
+        store.set_fuel(fuel)
     timeout = limits.timeout_s
     store.set_epoch_deadline(engine.ticker.ticks_for(timeout) if timeout is not None else _NO_DEADLINE)
     pumps: tuple[OutputPump | None, OutputPump | None] = (None, None)
@@ -252,8 +264,9 @@ def execute(
         if timeout is not None:
             engine.ticker.release()
     memory = runner.memory_bytes(cctx)
-    remaining = ctypes.c_uint64(0)
-    ffi.wasmtime_context_get_fuel(cctx, ctypes.byref(remaining))
+    remaining = ctypes.c_uint64(fuel)
+    if metered:
+        ffi.wasmtime_context_get_fuel(cctx, ctypes.byref(remaining))
     store.close()
     if pumps[0] is not None or pumps[1] is not None:
         if ctx is _QUIET:  # pumps write into the context: give this call its own

@@ -54,6 +54,9 @@ class WasmEngine:
         tick_s: epoch ticker interval, the granularity of deadlines.
         max_wasm_stack: bytes of native stack wasm may use before a stack-overflow trap.
         strategy: ``"cranelift"`` (optimising, the default) or ``"winch"`` (fast to compile, slower code).
+        consume_fuel: meter fuel (instruction budgets). ``False`` compiles code without the fuel counter
+            (tight loops ~15-25% faster); calls are then bounded by their deadline only and a ``Limits.fuel``
+            budget is refused with a ``ValueError``.
     """
 
     def __init__(
@@ -63,8 +66,9 @@ class WasmEngine:
         tick_s: float = 0.005,
         max_wasm_stack: int = 512 * 1024,
         strategy: str = "cranelift",
+        consume_fuel: bool = True,
     ) -> None:
-        settings = {
+        settings: dict[str, object] = {
             "consume_fuel": True,
             "epoch_interruption": True,
             "cranelift_opt_level": "speed",
@@ -72,7 +76,9 @@ class WasmEngine:
             "wasm_component_model": True,
         }
         config = wasmtime.Config()
-        config.consume_fuel = True
+        config.consume_fuel = consume_fuel
+        if not consume_fuel:
+            settings["consume_fuel"] = False  # only then: existing cache keys stay valid (True was always there)
         config.epoch_interruption = True
         config.cranelift_opt_level = "speed"
         if max_wasm_stack > _ASYNC_STACK_DEFAULT:
@@ -89,6 +95,9 @@ class WasmEngine:
             raise ValueError(f"strategy must be 'cranelift' or 'winch', got {strategy!r}")
         self.engine = wasmtime.Engine(config)
         self.max_wasm_stack = max_wasm_stack
+        #: whether stores of this engine meter fuel (``False``: deadlines only)
+        self.consume_fuel = consume_fuel
+        self.strategy = strategy
         self.fingerprint = json.dumps(
             {"wasmtime": WASMTIME_VERSION, "machine": platform.machine(), **settings}, sort_keys=True
         )

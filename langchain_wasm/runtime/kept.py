@@ -22,7 +22,7 @@ from wasmtime import _ffi as ffi
 
 from ..errors import LangChainWasmError, WasmCallError, WasmMemoryLimitError, WasmOutputLimitError
 from . import context
-from .call import _limits_desc, _new_store, _wasi_config
+from .call import _limits_desc, _new_store, _wasi_config, no_fuel_message
 from .capabilities import Capabilities
 from .context import CallContext
 from .engine import WasmEngine
@@ -135,7 +135,10 @@ class KeptInstance:
         self._keep: tuple[Any, ...] = (instance, helper, forward, funcs)  # the objects the raw handles belong to
 
     def _arm(self, limits: Limits) -> None:
-        self._store.set_fuel(limits.fuel if limits.fuel is not None else _UNLIMITED)
+        if self.engine.consume_fuel:
+            self._store.set_fuel(limits.fuel if limits.fuel is not None else _UNLIMITED)
+        elif limits.fuel is not None:
+            raise ValueError(no_fuel_message(limits.fuel))
         timeout = limits.timeout_s
         ticks = self.engine.ticker.ticks_for(timeout) if timeout is not None else _UNLIMITED
         self._store.set_epoch_deadline(ticks)
@@ -159,6 +162,8 @@ class KeptInstance:
         new entries); past it the write or create fails with ``EDQUOT`` and the guest goes on. The quota object
         is charged in place, so the caller can read what is left.
         """
+        if limits.fuel is not None and not self.engine.consume_fuel:
+            raise ValueError(no_fuel_message(limits.fuel))  # before the guest runs: the instance stays usable
         with self._lock:
             if self.ended is not None:
                 raise WasmCallError(f"{self.name}: the instance has ended ({self.ended}); start a new one")
@@ -224,8 +229,9 @@ class KeptInstance:
             if timeout is not None:
                 self.engine.ticker.release()
         memory = self.memory_size()
-        remaining = ctypes.c_uint64(0)
-        ffi.wasmtime_context_get_fuel(self._cctx, ctypes.byref(remaining))
+        remaining = ctypes.c_uint64(fuel)
+        if self.engine.consume_fuel:
+            ffi.wasmtime_context_get_fuel(self._cctx, ctypes.byref(remaining))
         kind = trap_kind(failure, ctx, memory, limits.memory_bytes) if failure is not None else None
         metrics = make_metrics(
             fuel - remaining.value if kind != "timeout" else 0,
