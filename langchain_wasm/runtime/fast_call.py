@@ -56,7 +56,12 @@ _INST, _ITEM, _MEM_ITEM, _TRAP, _FUEL = 0, 16, 48, 80, 88
 _VALUES = 96
 _PACK = {"i32": "B7xi20x", "i64": "B7xq16x", "f32": "B7xf20x", "f64": "B7xd16x"}
 _UNPACK = {"i32": "8xi20x", "i64": "8xq16x", "f32": "8xf20x", "f64": "8xd16x"}
-_KIND = {"i32": ffi.WASMTIME_I32.value, "i64": ffi.WASMTIME_I64.value, "f32": 2, "f64": 3}
+_KIND = {
+    "i32": ffi.WASMTIME_I32.value,
+    "i64": ffi.WASMTIME_I64.value,
+    "f32": ffi.WASMTIME_F32.value,
+    "f64": ffi.WASMTIME_F64.value,
+}
 _Q = struct.Struct("<Q")
 _TrapPtr = ctypes.POINTER(ffi.wasm_trap_t)
 _ErrorPtr = ctypes.POINTER(ffi.wasmtime_error_t)
@@ -79,7 +84,7 @@ class ExportPlan:
         "results_at",
         "sig",
         "values_only",
-    )  # fmt: skip
+    )
 
     def __init__(self, export: str, sig: FuncSignature) -> None:
         self.export = export
@@ -147,8 +152,9 @@ _r_value, _r_exit, _r_stdout, _r_stderr, _r_metrics = (CallResult.__dict__[f].__
 class FastCaller:
     """``WasmModule.call`` for one module that imports nothing; holds the plans made for it."""
 
-    __slots__ = ("_engine", "_engine_addr", "_last", "_memory_export", "_name", "_plans", "_prepare", "_signature",
-                 "_tickets")  # fmt: skip
+    __slots__ = (
+        "_engine", "_engine_addr", "_last", "_memory_export", "_name", "_plans", "_prepare", "_signature", "_tickets",
+    )  # fmt: skip
 
     def __init__(
         self,
