@@ -63,6 +63,13 @@ _KIND = {
     "f64": ffi.WASMTIME_F64.value,
 }
 _Q = struct.Struct("<Q")
+
+
+class _Never:
+    """A type no argument has: f32 params always take the range-checked general path."""
+
+
+_EXACT: dict[str, type] = {"i32": int, "i64": int, "f32": _Never, "f64": float}
 _TrapPtr = ctypes.POINTER(ffi.wasm_trap_t)
 _ErrorPtr = ctypes.POINTER(ffi.wasmtime_error_t)
 
@@ -94,8 +101,9 @@ class ExportPlan:
         self.nparams = len(sig.params)
         self.nresults = len(sig.results)
         self.kinds = tuple(_KIND[k] for k in sig.params)
-        #: the Python types that pack as they are (anything else, e.g. 3.0 for an i32, takes the general path)
-        self.exact = tuple(int if k in ("i32", "i64") else float for k in sig.params)
+        #: the Python types that pack as they are (anything else, e.g. 3.0 for an i32, takes the general path).
+        #: Never f32: struct rounds a float just past the f32 range down to its maximum instead of refusing it.
+        self.exact = tuple(_EXACT[k] for k in sig.params)
         #: i32 is kind 0 and the buffer starts zeroed, so i32-only params need only their values written
         self.values_only = all(k == 0 for k in self.kinds)
         fmt = "".join(_PACK[k] for k in sig.params)

@@ -75,6 +75,7 @@ ARGUMENTS = [
     ("mix", (2**63, 1.0, 1.0)),
     ("mix", (1, 3.5e38, 1.0)),
     ("mix", (1, 3.5e39, 1.0)),  # beyond f32
+    ("mix", (1, 3.402823466385289e38, 1.0)),  # just past f32's maximum: rounds to it, must still be refused
     ("mix", (1, float("inf"), float("nan"))),
     ("mix", (1, True, 1.0)),
     ("mix", (1, 1.0, 10**400)),
