@@ -274,17 +274,52 @@ def execute(
         _collect_pumps(ctx, pumps)
     if unexpected is not None:
         raise unexpected
-    wall = time.perf_counter() - t0
+    return finish(
+        value=value,
+        exit_code=exit_code,
+        failure=failure,
+        convention_error=convention_error,
+        ctx=ctx,
+        fuel=fuel,
+        remaining=remaining.value,
+        memory=memory,
+        limits=limits,
+        wall=time.perf_counter() - t0,
+        module_name=module_name,
+        label=label,
+        command=command,
+        http=http,
+    )
+
+
+def finish(
+    *,
+    value: Any,
+    exit_code: int,
+    failure: BaseException | None,
+    convention_error: LangChainWasmError | None,
+    ctx: CallContext,
+    fuel: int,
+    remaining: int,
+    memory: int,
+    limits: Limits,
+    wall: float,
+    module_name: str,
+    label: str,
+    command: bool,
+    http: Any,
+) -> CallResult:
+    """The outcome of a call whose store is closed: the result, or the typed error for what stopped it."""
     if failure is None and ctx.stop_reason is not None:  # an output pump overflowed during a clean run
         failure = RuntimeError(ctx.stop_reason)
-    used = fuel - remaining.value
+    used = fuel - remaining
     if limits.fuel is not None and used > limits.fuel:
         if failure is None and convention_error is None:  # finished, but past the budget: refuse the result
             if ctx is _QUIET:
                 ctx = CallContext()
             ctx.stop_reason = "fuel"
             failure = RuntimeError("the fuel budget was overrun")
-        if remaining.value == 0:  # trapped at budget + slack: the true use is unknown, the budget is spent
+        if remaining == 0:  # trapped at budget + slack: the true use is unknown, the budget is spent
             used = limits.fuel
     kind = trap_kind(failure, ctx, memory, limits.memory_bytes) if failure is not None else None
     metrics = make_metrics(

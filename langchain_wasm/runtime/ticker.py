@@ -27,7 +27,9 @@ class EpochTicker:
         self.interval_s = interval_s
         self._engine = engine
         self._lock = threading.Lock()
-        self._active = 0
+        # One entry per running call. list.append/pop are atomic, so a call holds the ticker without taking a
+        # lock (the hot path); the lock only orders starting and stopping the thread.
+        self._calls: list[None] = []
         self._running = False
         self._ticks: dict[float, int] = {}
 
@@ -41,15 +43,19 @@ class EpochTicker:
         return ticks
 
     def acquire(self) -> None:
-        with self._lock:
-            self._active += 1
-            if not self._running:
-                self._running = True
-                threading.Thread(target=self._loop, name="langchain-wasm-epoch", daemon=True).start()
+        self._calls.append(None)  # first: a thread deciding to stop re-checks this list after clearing _running
+        if not self._running:
+            with self._lock:
+                if not self._running:
+                    try:
+                        threading.Thread(target=self._loop, name="langchain-wasm-epoch", daemon=True).start()
+                    except BaseException:  # no thread, no deadline: the call must not run
+                        self._calls.pop()
+                        raise
+                    self._running = True
 
     def release(self) -> None:
-        with self._lock:
-            self._active -= 1
+        self._calls.pop()
 
     @property
     def running(self) -> bool:
@@ -61,11 +67,14 @@ class EpochTicker:
         while True:
             time.sleep(self.interval_s)
             with self._lock:
-                if self._active:
+                if self._calls:
                     idle_ticks = 0
                 else:
                     idle_ticks += 1
                     if idle_ticks >= max_idle:
                         self._running = False
-                        return
+                        if not self._calls:  # an acquire that saw _running still True appended before this
+                            return
+                        self._running = True
+                        idle_ticks = 0
             self._engine.increment_epoch()

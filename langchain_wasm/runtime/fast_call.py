@@ -1,0 +1,308 @@
+"""The hot path of ``WasmModule.call`` for a module that imports nothing (the common tiny tool).
+
+Such a module can reach no host function and no WASI, so a call needs no call context, no stdio and no WASI
+state: just a fresh store with the limits, fuel and epoch deadline, an instance, one export call and the fuel
+read back. Everything that does not change between calls is computed once: per export an :class:`ExportPlan`
+(name, the ``struct`` layouts of the params and results, one scratch buffer type), per ``Limits`` a
+:class:`LimitsPlan` (the limiter's arguments, the fuel given, the deadline in ticks). A call fills one fresh
+ctypes buffer with every out-parameter and value array and calls the C API with integer addresses
+(``capi.py``). Failures (a trap, an overrun fuel budget) go through the same mapping as every other call
+(``call.finish``), so the errors and metrics are the ones the general path gives.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import struct
+from collections.abc import Callable
+from ctypes import addressof
+from time import perf_counter
+from typing import Any
+
+import wasmtime
+from wasmtime import _ffi as ffi
+
+from . import metrics as _metrics
+from .call import _FUEL_SLACK, _NO_DEADLINE, _QUIET, _UNLIMITED_FUEL, finish
+from .capabilities import Capabilities
+from .capi import (
+    address,
+    context_get_fuel,
+    context_set_epoch_deadline,
+    context_set_fuel,
+    func_call,
+    instance_export_get,
+    instance_pre_instantiate,
+    memory_data_size,
+    store_context,
+    store_delete,
+    store_limiter,
+    store_new,
+)
+from .engine import WasmEngine
+from .limits import Limits
+from .metrics import observe
+from .result import CallMetrics, CallResult
+from .signatures import FuncSignature
+from .values import check_callable, to_raw_params
+
+__all__ = ["ExportPlan", "FastCaller", "LimitsPlan"]
+
+_VAL = ctypes.sizeof(ffi.wasmtime_val_t)  # 32: kind (u8) at 0, the value at 8
+_OF = ffi.wasmtime_extern_t.of.offset  # the func / memory handle inside a wasmtime_extern_t
+# One buffer per call holds every out-parameter: instance, export item, memory item, trap pointer, fuel left,
+# then the params and the results arrays.
+_INST, _ITEM, _MEM_ITEM, _TRAP, _FUEL = 0, 16, 48, 80, 88
+_VALUES = 96
+_PACK = {"i32": "B7xi20x", "i64": "B7xq16x", "f32": "B7xf20x", "f64": "B7xd16x"}
+_UNPACK = {"i32": "8xi20x", "i64": "8xq16x", "f32": "8xf20x", "f64": "8xd16x"}
+_KIND = {
+    "i32": ffi.WASMTIME_I32.value,
+    "i64": ffi.WASMTIME_I64.value,
+    "f32": ffi.WASMTIME_F32.value,
+    "f64": ffi.WASMTIME_F64.value,
+}
+_Q = struct.Struct("<Q")
+
+
+class _Never:
+    """A type no argument has: f32 params always take the range-checked general path."""
+
+
+_EXACT: dict[str, type] = {"i32": int, "i64": int, "f32": _Never, "f64": float}
+_TrapPtr = ctypes.POINTER(ffi.wasm_trap_t)
+_ErrorPtr = ctypes.POINTER(ffi.wasmtime_error_t)
+
+
+class ExportPlan:
+    """What a call of one export needs that never changes: its name, signature and value layouts."""
+
+    __slots__ = (
+        "buffer",
+        "exact",
+        "export",
+        "kinds",
+        "name",
+        "name_len",
+        "nparams",
+        "nresults",
+        "pack",
+        "results",
+        "results_at",
+        "sig",
+        "values_only",
+    )
+
+    def __init__(self, export: str, sig: FuncSignature) -> None:
+        self.export = export
+        self.sig = sig
+        self.name = export.encode()
+        self.name_len = len(self.name)
+        self.nparams = len(sig.params)
+        self.nresults = len(sig.results)
+        self.kinds = tuple(_KIND[k] for k in sig.params)
+        #: the Python types that pack as they are (anything else, e.g. 3.0 for an i32, takes the general path).
+        #: Never f32: struct rounds a float just past the f32 range down to its maximum instead of refusing it.
+        self.exact = tuple(_EXACT[k] for k in sig.params)
+        #: i32 is kind 0 and the buffer starts zeroed, so i32-only params need only their values written
+        self.values_only = all(k == 0 for k in self.kinds)
+        fmt = "".join(_PACK[k] for k in sig.params)
+        self.pack = struct.Struct("<" + (fmt.replace("B7x", "8x") if self.values_only else fmt))
+        self.results = struct.Struct("<" + "".join(_UNPACK[k] for k in sig.results))
+        self.results_at = _VALUES + _VAL * self.nparams
+        self.buffer = ctypes.c_char * (_VALUES + _VAL * (self.nparams + self.nresults))
+
+    def fill(self, buf: Any, args: tuple[Any, ...]) -> None:
+        """Write ``args`` into the params array, range-checked like every core call (``WasmArgumentError``)."""
+        if tuple(map(type, args)) == self.exact:
+            try:
+                if self.values_only:
+                    self.pack.pack_into(buf, _VALUES, *args)
+                else:
+                    flat: list[Any] = [None] * (2 * self.nparams)
+                    flat[0::2] = self.kinds
+                    flat[1::2] = args
+                    self.pack.pack_into(buf, _VALUES, *flat)
+                return
+            except (struct.error, OverflowError):  # out of range: the general path says so in its own words
+                pass
+        raw = to_raw_params(self.export, self.sig, args)
+        flat = [None] * (2 * self.nparams)
+        flat[0::2] = self.kinds
+        flat[1::2] = [getattr(raw[i].of, kind) for i, kind in enumerate(self.sig.params)]
+        struct.pack_into("<" + "".join(_PACK[k] for k in self.sig.params), buf, _VALUES, *flat)
+
+
+class LimitsPlan:
+    """``Limits`` as the store wants them: the limiter's arguments, the fuel given, the deadline in ticks."""
+
+    __slots__ = ("budget", "fuel", "limiter", "limits", "ticks", "timed")
+
+    def __init__(self, limits: Limits, engine: WasmEngine) -> None:
+        self.limits = limits
+        self.limiter = (limits.memory_bytes, limits.table_elements, limits.instances, limits.tables, limits.memories)
+        self.budget = limits.fuel
+        self.fuel = limits.fuel + _FUEL_SLACK if limits.fuel is not None else _UNLIMITED_FUEL
+        self.timed = limits.timeout_s is not None
+        self.ticks = engine.ticker.ticks_for(limits.timeout_s) if limits.timeout_s is not None else _NO_DEADLINE
+
+
+#: (limits, capabilities, their plan, the instance-pre's address, the instance-pre, which keeps the address
+#: valid) for a pair already checked against the module
+_Ticket = tuple[Limits, Capabilities, LimitsPlan, int, wasmtime.InstancePre]
+_new = object.__new__
+_m_fuel, _m_wall, _m_memory, _m_stdout, _m_stderr, _m_trap, _m_module, _m_http = (
+    CallMetrics.__dict__[f].__set__ for f in CallMetrics.__slots__
+)
+_r_value, _r_exit, _r_stdout, _r_stderr, _r_metrics = (CallResult.__dict__[f].__set__ for f in CallResult.__slots__)
+
+
+class FastCaller:
+    """``WasmModule.call`` for one module that imports nothing; holds the plans made for it."""
+
+    __slots__ = (
+        "_engine", "_engine_addr", "_last", "_memory_export", "_name", "_plans", "_prepare", "_signature", "_tickets",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        engine: WasmEngine,
+        name: str,
+        memory_export: bytes | None,
+        prepare: Callable[[Capabilities, Limits], wasmtime.InstancePre],
+        signature: Callable[[str], FuncSignature],
+    ) -> None:
+        self._engine = engine
+        self._engine_addr = address(engine.engine.ptr())
+        self._name = name
+        self._memory_export = memory_export
+        self._prepare = prepare
+        self._signature = signature
+        self._plans: dict[str, ExportPlan] = {}
+        self._tickets: dict[tuple[int, int], _Ticket] = {}
+        self._last: _Ticket | None = None
+
+    def _plan(self, export: str) -> ExportPlan:
+        sig = self._signature(export)
+        check_callable(export, sig)
+        plan = self._plans[export] = ExportPlan(export, sig)
+        return plan
+
+    def _ticket(self, limits: Limits, caps: Capabilities) -> _Ticket:
+        """The checked pair's ticket; both objects are immutable, so one check per pair of objects is enough."""
+        ticket = self._tickets.get((id(limits), id(caps)))
+        if ticket is None or ticket[0] is not limits or ticket[1] is not caps:
+            pre = self._prepare(caps, limits)  # capability and minimum-size checks, the linked instance-pre
+            if len(self._tickets) > 256:
+                self._tickets.clear()
+            ticket = (limits, caps, LimitsPlan(limits, self._engine), address(pre.ptr()), pre)
+            self._tickets[(id(limits), id(caps))] = ticket
+        self._last = ticket
+        return ticket
+
+    def __call__(self, export: str, args: tuple[Any, ...], limits: Limits, caps: Capabilities) -> CallResult:
+        """Call ``export`` with ``args`` in a fresh store under ``limits``; errors as ``WasmModule.call``."""
+        plan = self._plans.get(export) or self._plan(export)
+        buf = plan.buffer()
+        if plan.values_only and tuple(map(type, args)) == plan.exact:
+            try:
+                plan.pack.pack_into(buf, _VALUES, *args)
+            except (struct.error, OverflowError):
+                plan.fill(buf, args)
+        else:
+            plan.fill(buf, args)  # argument errors come before capability errors, as in every call
+        ticket = self._last
+        if ticket is None or ticket[0] is not limits or ticket[1] is not caps:
+            ticket = self._ticket(limits, caps)
+        lp = ticket[2]
+        base = addressof(buf)
+        trap_at = base + _TRAP
+        failure: BaseException | None = None
+        memory = 0
+        t0 = perf_counter()
+        store = store_new(self._engine_addr, None, None)
+        if not store:
+            raise MemoryError("wasmtime could not create a store")
+        try:
+            cctx = store_context(store)
+            store_limiter(store, *lp.limiter)
+            error = context_set_fuel(cctx, lp.fuel)
+            if error:
+                raise wasmtime.WasmtimeError._from_ptr(ctypes.cast(error, _ErrorPtr))
+            context_set_epoch_deadline(cctx, lp.ticks)
+            ticker = self._engine.ticker
+            if lp.timed:
+                ticker.acquire()  # the deadline counts ticks: the ticker runs while any call holds it
+            try:
+                error = instance_pre_instantiate(ticket[3], cctx, base + _INST, trap_at)
+                instantiated = not error and not _Q.unpack_from(buf, _TRAP)[0]
+                if instantiated:
+                    if not instance_export_get(cctx, base + _INST, plan.name, plan.name_len, base + _ITEM):
+                        raise LookupError(f"export {plan.export!r} vanished")  # checked when the plan was made
+                    error = func_call(
+                        cctx, base + _ITEM + _OF, base + _VALUES, plan.nparams, base + plan.results_at,
+                        plan.nresults, trap_at,
+                    )  # fmt: skip
+            finally:
+                if lp.timed:
+                    ticker.release()
+            if error:
+                failure = wasmtime.WasmtimeError._from_ptr(ctypes.cast(error, _ErrorPtr))
+            elif trap := _Q.unpack_from(buf, _TRAP)[0]:
+                failure = wasmtime.Trap._from_ptr(ctypes.cast(trap, _TrapPtr))
+            memory_export = self._memory_export
+            if memory_export is not None and instantiated:
+                at = base + _MEM_ITEM
+                if instance_export_get(cctx, base + _INST, memory_export, len(memory_export), at):
+                    memory = memory_data_size(cctx, at + _OF)
+            context_get_fuel(cctx, base + _FUEL)
+        except Exception as exc:
+            observe(self._name, getattr(exc, "metrics", None))
+            raise
+        finally:
+            store_delete(store)
+        wall = perf_counter() - t0
+        used = lp.fuel - _Q.unpack_from(buf, _FUEL)[0]
+        if failure is not None or (lp.budget is not None and used > lp.budget):
+            try:
+                return finish(
+                    value=None,
+                    exit_code=0,
+                    failure=failure,
+                    convention_error=None,
+                    ctx=_QUIET,
+                    fuel=lp.fuel,
+                    remaining=lp.fuel - used,
+                    memory=memory,
+                    limits=lp.limits,
+                    wall=wall,
+                    module_name=self._name,
+                    label=plan.export,
+                    command=False,
+                    http=None,
+                )
+            except Exception as exc:
+                observe(self._name, getattr(exc, "metrics", None))
+                raise
+        metrics = _new(CallMetrics)
+        _m_fuel(metrics, used)
+        _m_wall(metrics, wall)
+        _m_memory(metrics, memory)
+        _m_stdout(metrics, 0)
+        _m_stderr(metrics, 0)
+        _m_trap(metrics, None)
+        _m_module(metrics, self._name)
+        _m_http(metrics, None)
+        result = _new(CallResult)
+        n = plan.nresults
+        if n == 1:
+            _r_value(result, plan.results.unpack_from(buf, plan.results_at)[0])
+        else:
+            _r_value(result, plan.results.unpack_from(buf, plan.results_at) if n else None)
+        _r_exit(result, 0)
+        _r_stdout(result, b"")
+        _r_stderr(result, b"")
+        _r_metrics(result, metrics)
+        if _metrics._sink is not None:
+            observe(self._name, metrics)
+        return result
