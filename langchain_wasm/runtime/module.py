@@ -79,10 +79,10 @@ class WasmModule:
         self._callable: dict[str, FuncSignature] = {}
         self._lock = threading.Lock()
         # ``call`` of a module that imports nothing takes the hot path (fast_call.py): no host function or WASI
-        # can run, so the call needs only the store, its limits, the instance and the export.
-        self._fast = (
-            FastCaller(engine, name, self._memory_export, self._prepare, self.signature) if not self._imports else None
-        )
+        # can run, so the call needs only the store, its limits, the instance and the export. It meters fuel, so an
+        # engine made with ``consume_fuel=False`` keeps the general path (which knows such engines).
+        fast = not self._imports and engine.consume_fuel
+        self._fast = FastCaller(engine, name, self._memory_export, self._prepare, self.signature) if fast else None
 
     # -- loading -------------------------------------------------------------------------------------------
     @classmethod

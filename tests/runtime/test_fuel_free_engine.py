@@ -75,3 +75,13 @@ def test_a_kept_instance_refuses_a_budget_and_stays_usable(free):
         KeptInstance(
             free, module, name="k", imports=(), signatures=sigs, limits=Limits(fuel=5), capabilities=Capabilities()
         )
+
+
+def test_a_module_that_imports_nothing_runs_on_a_fuel_free_engine() -> None:
+    """The no-import hot path meters fuel; on a fuel-free engine such a module takes the general path."""
+    engine = WasmEngine(cache_dir=None, consume_fuel=False)
+    wat = '(module (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))'
+    module = WasmModule.from_bytes(wasmtime.wat2wasm(wat), engine=engine)
+    result = module.call("add", 2, 3, limits=Limits(fuel=None))
+    assert result.value == 5
+    assert result.metrics.fuel_used == 0
