@@ -19,6 +19,8 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+from langchain_wasm.runtime.workspace_quota import usage
+
 from .results import PythonResult, ResultCaps
 
 __all__ = ["GUEST_WORKSPACE", "Workspace", "WorkspaceError", "with_changed_files"]
@@ -170,24 +172,7 @@ class Workspace:
 
     def usage(self) -> tuple[int, int]:
         """(bytes in regular files, directory entries) under the workspace and its ``/tmp``, links not followed."""
-        total = entries = 0
-        stack = [self.path, self.tmp]
-        while stack:
-            try:
-                with os.scandir(stack.pop()) as it:
-                    for entry in it:
-                        entries += 1
-                        try:
-                            info = entry.stat(follow_symlinks=False)
-                        except OSError:
-                            continue
-                        if stat.S_ISDIR(info.st_mode):
-                            stack.append(Path(entry.path))
-                        elif stat.S_ISREG(info.st_mode):
-                            total += info.st_size
-            except OSError:
-                continue
-        return total, entries
+        return usage((self.path, self.tmp))
 
     def remove(self) -> None:
         """Delete the folder and everything the guest left in it."""

@@ -127,6 +127,11 @@ class KeptContext(CallContext):
         self.file_bytes = 0
         self.quota = quota
 
+    def use_forwarders(self, forwarders: dict[str, Any]) -> None:
+        """Take the helper instance's exports (a plain call makes its helper after the guest's instance)."""
+        self._forwarders = forwarders
+        self._forward = forwarders["fd_write"]
+
     def forward(self, name: str, *args: int) -> int:
         """wasmtime's own WASI ``name`` through the helper instance (same store, the guest's memory)."""
         func = self._forwarders.get(name)
@@ -136,10 +141,13 @@ class KeptContext(CallContext):
 
     def forward_raw(self, name: str, params: Any, nparams: int, results: Any) -> None:
         """wasmtime's own WASI ``name`` on the caller's value arrays, passed through as they are."""
+        func = self._forwarders.get(name)
+        if func is None:  # no helper (yet): a start function, or a guest without a memory export
+            results[0].kind = ffi.WASMTIME_I32.value
+            results[0].of.i32 = ENOTSUP
+            return
         trap = _TrapPtr()
-        error = ffi.wasmtime_func_call(
-            self._cctx, ctypes.byref(self._forwarders[name]), params, nparams, results, 1, ctypes.byref(trap)
-        )
+        error = ffi.wasmtime_func_call(self._cctx, ctypes.byref(func), params, nparams, results, 1, ctypes.byref(trap))
         if error or trap:
             self._stopped(error, trap)
 
@@ -199,6 +207,8 @@ class KeptContext(CallContext):
         if self.file_cap is not None and self.file_bytes > self.file_cap:
             self.stop_reason = "files"
             raise HostStop
+        if self._forward is None:
+            return ENOTSUP
         if not self.charge_bytes(size):
             return EDQUOT
         return self._call_helper(self._forward, FORWARDED["fd_write"], (fd, iovs, iovs_len, nwritten))

@@ -1,0 +1,125 @@
+"""The workspace quota of plain calls: what a call's writable preopens may hold, measured and then enforced.
+
+A ``WasmModule`` call whose capabilities include a writable preopen is linked like a kept instance
+(``kept_linker.py``): its file writes and creates go through our WASI functions (``wasi_forward.py``), which count
+them against ``Limits.workspace_bytes`` / ``workspace_entries`` and forward them to wasmtime's own through a helper
+instance made in the call's store right after the guest's. What the directories already hold counts (it is measured
+when the call starts, as the Python sandbox measures its workspace before each run), so calls that follow each
+other on the same directory never grow it past the quota. Calls without a writable preopen never come here.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import stat
+from collections.abc import Iterable
+from typing import Any
+
+from wasmtime import _ffi as ffi
+
+from . import context
+from .capabilities import WASI_MODULE, Capabilities
+from .engine import WasmEngine
+from .kept_linker import KeptContext, helper_module, plain_wasi_linker
+from .limits import Limits
+from .live import raise_from
+from .wasi_forward import FORWARDED, WorkspaceQuota
+
+__all__ = ["call_quota", "install_forwarders", "quota_applies", "remaining_quota", "usage"]
+
+_TrapPtr = ctypes.POINTER(ffi.wasm_trap_t)
+_WASI = WASI_MODULE.encode()
+_MEMORY = ffi.WASMTIME_EXTERN_MEMORY.value
+
+
+def usage(paths: Iterable[str | os.PathLike[str]]) -> tuple[int, int]:
+    """(bytes in regular files, directory entries) under ``paths``; symlinks are counted, never followed."""
+    total = entries = 0
+    stack = [os.fspath(p) for p in paths]
+    while stack:
+        try:
+            with os.scandir(stack.pop()) as it:
+                for entry in it:
+                    entries += 1
+                    try:
+                        info = entry.stat(follow_symlinks=False)
+                    except OSError:
+                        continue
+                    if stat.S_ISDIR(info.st_mode):
+                        stack.append(entry.path)
+                    elif stat.S_ISREG(info.st_mode):
+                        total += info.st_size
+        except OSError:
+            continue
+    return total, entries
+
+
+def remaining_quota(
+    max_bytes: int | None, max_entries: int | None, paths: Iterable[str | os.PathLike[str]]
+) -> WorkspaceQuota | None:
+    """What may still be added under ``paths``: the quota less what they hold now (``None``: no quota at all)."""
+    if max_bytes is None and max_entries is None:
+        return None
+    used_bytes, used_entries = usage(paths)
+    return WorkspaceQuota(
+        None if max_bytes is None else max(0, max_bytes - used_bytes),
+        None if max_entries is None else max(0, max_entries - used_entries),
+    )
+
+
+def quota_applies(caps: Capabilities, limits: Limits) -> bool:
+    """Whether a call gets the quota path: a writable preopen and at least one bound."""
+    return (limits.workspace_bytes is not None or limits.workspace_entries is not None) and any(
+        p.writable for p in caps.preopens
+    )
+
+
+def _roots(caps: Capabilities) -> list[str]:
+    """The writable preopens' host directories, each counted once (one inside another is left out)."""
+    roots: list[str] = []
+    for path in sorted({p.host_path for p in caps.preopens if p.writable}):
+        if not any(path.startswith(root.rstrip(os.sep) + os.sep) for root in roots):
+            roots.append(path)
+    return roots
+
+
+def call_quota(caps: Capabilities, limits: Limits) -> WorkspaceQuota | None:
+    """The quota one call starts with, or ``None`` when the call does not get the quota path."""
+    if not quota_applies(caps, limits):
+        return None
+    return remaining_quota(limits.workspace_bytes, limits.workspace_entries, _roots(caps))
+
+
+def install_forwarders(engine: WasmEngine, cctx: Any, instance: Any) -> None:
+    """Make the helper instance for the guest ``instance`` just made in store ``cctx`` and hand its forwarders to
+    the running call's context. A guest without a ``memory`` export gets none: its writes fail with ENOTSUP."""
+    ctx = context.current()
+    if not isinstance(ctx, KeptContext):
+        return
+    memory = ffi.wasmtime_extern_t()
+    if (
+        not ffi.wasmtime_instance_export_get(cctx, ctypes.byref(instance), b"memory", 6, ctypes.byref(memory))
+        or int(memory.kind) != _MEMORY
+    ):
+        return
+    plain = plain_wasi_linker(engine)
+    imports = (ffi.wasmtime_extern_t * (len(FORWARDED) + 1))()
+    for slot, name in zip(imports, FORWARDED, strict=False):
+        raw = name.encode()
+        if not ffi.wasmtime_linker_get(plain.ptr(), cctx, _WASI, len(_WASI), raw, len(raw), ctypes.byref(slot)):
+            raise LookupError(f"wasmtime's WASI has no {name}")  # cannot happen: define_wasi defines them all
+    imports[len(FORWARDED)] = memory
+    helper = ffi.wasmtime_instance_t()
+    trap = _TrapPtr()
+    error = ffi.wasmtime_instance_new(
+        cctx, helper_module(engine).ptr(), imports, len(imports), ctypes.byref(helper), ctypes.byref(trap)
+    )
+    raise_from(error, trap)
+    forwarders: dict[str, Any] = {}
+    for name in FORWARDED:
+        item = ffi.wasmtime_extern_t()
+        raw = name.encode()
+        ffi.wasmtime_instance_export_get(cctx, ctypes.byref(helper), raw, len(raw), ctypes.byref(item))
+        forwarders[name] = item.of.func
+    ctx.use_forwarders(forwarders)
