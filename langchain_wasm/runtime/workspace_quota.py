@@ -19,6 +19,7 @@ from typing import Any
 from wasmtime import _ffi as ffi
 
 from . import context
+from ..errors import WasmCapabilityError
 from .capabilities import WASI_MODULE, Capabilities
 from .engine import WasmEngine
 from .kept_linker import KeptContext, helper_module, plain_wasi_linker
@@ -26,7 +27,14 @@ from .limits import Limits
 from .live import raise_from
 from .wasi_forward import FORWARDED, WorkspaceQuota
 
-__all__ = ["call_quota", "install_forwarders", "quota_applies", "remaining_quota", "usage"]
+__all__ = [
+    "call_quota",
+    "install_forwarders",
+    "quota_applies",
+    "refuse_unbounded_component",
+    "remaining_quota",
+    "usage",
+]
 
 _TrapPtr = ctypes.POINTER(ffi.wasm_trap_t)
 _WASI = WASI_MODULE.encode()
@@ -89,6 +97,21 @@ def call_quota(caps: Capabilities, limits: Limits) -> WorkspaceQuota | None:
     if not quota_applies(caps, limits):
         return None
     return remaining_quota(limits.workspace_bytes, limits.workspace_entries, _roots(caps))
+
+
+def refuse_unbounded_component(name: str, caps: Capabilities, limits: Limits) -> None:
+    """Refuse a writable preopen on a component call unless the caller gave up the quota explicitly.
+
+    wasmtime-py runs components on WASI preview 2, implemented inside wasmtime with no host function to put in
+    front of it, so nothing can count a component's writes while it runs.
+    """
+    if quota_applies(caps, limits):
+        writable = ", ".join(p.guest_path for p in caps.preopens if p.writable)
+        raise WasmCapabilityError(
+            f"component {name!r}: a writable preopen ({writable}) cannot be bounded for a component (WASI preview 2 "
+            "has no host hook to count writes), so it is refused under a workspace quota; grant it read-only, use a "
+            "core module, or accept an unbounded workspace with Limits(workspace_bytes=None, workspace_entries=None)"
+        )
 
 
 def install_forwarders(engine: WasmEngine, cctx: Any, instance: Any) -> None:
