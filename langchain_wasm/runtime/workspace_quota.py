@@ -18,8 +18,8 @@ from typing import Any
 
 from wasmtime import _ffi as ffi
 
-from . import context
 from ..errors import WasmCapabilityError
+from . import context
 from .capabilities import WASI_MODULE, Capabilities
 from .engine import WasmEngine
 from .kept_linker import KeptContext, helper_module, plain_wasi_linker
