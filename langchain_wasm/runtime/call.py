@@ -208,8 +208,10 @@ def execute(
     t0 = time.perf_counter()
     store = _new_store(engine.engine)
     cctx = store._context()
-    instances = limits.instances if quota is None else max(limits.instances, 2)  # the quota's helper instance
-    store.set_limits(limits.memory_bytes, limits.table_elements, instances, limits.tables, limits.memories)
+    instances, memories = limits.instances, limits.memories
+    if quota is not None:  # room for the quota's helper instances (workspace_quota.instantiate_helpers)
+        instances, memories = max(instances, 3), max(memories, 2)
+    store.set_limits(limits.memory_bytes, limits.table_elements, instances, limits.tables, memories)
     fuel = limits.fuel + _FUEL_SLACK if limits.fuel is not None else _UNLIMITED_FUEL
     store.set_fuel(fuel)
     timeout = limits.timeout_s

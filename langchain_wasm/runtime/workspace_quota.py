@@ -16,6 +16,7 @@ import stat
 from collections.abc import Iterable
 from typing import Any
 
+import wasmtime
 from wasmtime import _ffi as ffi
 
 from ..errors import WasmCapabilityError
@@ -73,6 +74,7 @@ def remaining_quota(
     return WorkspaceQuota(
         None if max_bytes is None else max(0, max_bytes - used_bytes),
         None if max_entries is None else max(0, max_entries - used_entries),
+        counted=used_bytes,
     )
 
 
@@ -114,35 +116,49 @@ def refuse_unbounded_component(name: str, caps: Capabilities, limits: Limits) ->
         )
 
 
-def install_forwarders(engine: WasmEngine, cctx: Any, instance: Any) -> None:
-    """Make the helper instance for the guest ``instance`` just made in store ``cctx`` and hand its forwarders to
-    the running call's context. A guest without a ``memory`` export gets none: its writes fail with ENOTSUP."""
-    ctx = context.current()
-    if not isinstance(ctx, KeptContext):
-        return
-    memory = ffi.wasmtime_extern_t()
-    if (
-        not ffi.wasmtime_instance_export_get(cctx, ctypes.byref(instance), b"memory", 6, ctypes.byref(memory))
-        or int(memory.kind) != _MEMORY
-    ):
-        return
+def _instance(engine: WasmEngine, cctx: Any, which: str, imports: Any) -> Any:
+    helper = ffi.wasmtime_instance_t()
+    trap = _TrapPtr()
+    module = helper_module(engine, which).ptr()
+    error = ffi.wasmtime_instance_new(cctx, module, imports, len(imports), ctypes.byref(helper), ctypes.byref(trap))
+    raise_from(error, trap)
+    return helper
+
+
+def _export(cctx: Any, instance: Any, name: str) -> Any:
+    item = ffi.wasmtime_extern_t()
+    raw = name.encode()
+    if not ffi.wasmtime_instance_export_get(cctx, ctypes.byref(instance), raw, len(raw), ctypes.byref(item)):
+        return None
+    return item
+
+
+def instantiate_helpers(engine: WasmEngine, cctx: Any, instance: Any) -> dict[str, Any]:
+    """The helper instances for the guest ``instance`` in store ``cctx``: its exports by name (``FORWARDED`` and
+    ``"size"``), or none for a guest without a ``memory`` export (its file writes then fail with ENOTSUP)."""
+    memory = _export(cctx, instance, "memory")
+    if memory is None or int(memory.kind) != _MEMORY:
+        return {}
     plain = plain_wasi_linker(engine)
-    imports = (ffi.wasmtime_extern_t * (len(FORWARDED) + 1))()
-    for slot, name in zip(imports, FORWARDED, strict=False):
+    names = (*FORWARDED, "fd_filestat_get")
+    reals = (ffi.wasmtime_extern_t * len(names))()
+    for slot, name in zip(reals, names, strict=True):
         raw = name.encode()
         if not ffi.wasmtime_linker_get(plain.ptr(), cctx, _WASI, len(_WASI), raw, len(raw), ctypes.byref(slot)):
             raise LookupError(f"wasmtime's WASI has no {name}")  # cannot happen: define_wasi defines them all
-    imports[len(FORWARDED)] = memory
-    helper = ffi.wasmtime_instance_t()
-    trap = _TrapPtr()
-    error = ffi.wasmtime_instance_new(
-        cctx, helper_module(engine).ptr(), imports, len(imports), ctypes.byref(helper), ctypes.byref(trap)
-    )
-    raise_from(error, trap)
-    forwarders: dict[str, Any] = {}
-    for name in FORWARDED:
-        item = ffi.wasmtime_extern_t()
-        raw = name.encode()
-        ffi.wasmtime_instance_export_get(cctx, ctypes.byref(helper), raw, len(raw), ctypes.byref(item))
-        forwarders[name] = item.of.func
-    ctx.use_forwarders(forwarders)
+    imports = (ffi.wasmtime_extern_t * (len(FORWARDED) + 1))(*reals[: len(FORWARDED)], memory)
+    helper = _instance(engine, cctx, "helper", imports)
+    funcs = {name: _export(cctx, helper, name).of.func for name in FORWARDED}
+    try:
+        stat_helper = _instance(engine, cctx, "stat", (ffi.wasmtime_extern_t * 1)(reals[len(FORWARDED)]))
+    except (wasmtime.WasmtimeError, wasmtime.Trap):
+        return funcs  # no room for its memory under the store's limits: O_TRUNC gives nothing back
+    funcs["size"] = _export(cctx, stat_helper, "size").of.func
+    return funcs
+
+
+def install_forwarders(engine: WasmEngine, cctx: Any, instance: Any) -> None:
+    """Make the helpers for the guest ``instance`` just made and hand them to the running call's context."""
+    ctx = context.current()
+    if isinstance(ctx, KeptContext):
+        ctx.use_forwarders(instantiate_helpers(engine, cctx, instance))

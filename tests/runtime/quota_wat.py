@@ -26,7 +26,7 @@ QUOTA_GUEST = f"""(module
     (call $open (i32.const 3) (i32.const 0) (local.get $path) (local.get $len) (local.get $oflags)
       (i64.const 0x1fffffff) (i64.const 0x1fffffff) (i32.const 0) (i32.const 12)))
   ;; open name with oflags, then write len bytes chunks times; the first failing errno, else 0
-  (func (export "write_file") (param $name i32) (param $oflags i32) (param $chunks i32) (param $len i32)
+  (func $write_file (export "write_file") (param $name i32) (param $oflags i32) (param $chunks i32) (param $len i32)
     (result i32)
     (local $err i32) (local $i i32)
     (local.set $err (call $open_at (i32.add (i32.const 16) (local.get $name)) (i32.const 1) (local.get $oflags)))
@@ -40,7 +40,7 @@ QUOTA_GUEST = f"""(module
       (br $next)))
     (drop (call $close (i32.load (i32.const 12))))
     (local.get $err))
-  (func (export "pwrite_file") (param $name i32) (param $len i32) (param $offset i64) (result i32)
+  (func $pwrite_file (export "pwrite_file") (param $name i32) (param $len i32) (param $offset i64) (result i32)
     (local $err i32)
     (local.set $err (call $open_at (i32.add (i32.const 16) (local.get $name)) (i32.const 1) (i32.const 1)))
     (if (local.get $err) (then (return (local.get $err))))
@@ -82,6 +82,13 @@ QUOTA_GUEST = f"""(module
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $next)))
     (i32.add (i32.mul (local.get $i) (i32.const 100)) (local.get $err)))
+  ;; a hostile guest: one byte at offset 1 GiB of "a" (a sparse file), then rewrites "a" with O_TRUNC, hoping the
+  ;; truncation gives back room for the whole 1 GiB
+  (func (export "sparse_then_rewrite") (param $chunks i32) (param $len i32) (result i32)
+    (local $err i32)
+    (local.set $err (call $pwrite_file (i32.const 0) (i32.const 1) (i64.const 0x40000000)))
+    (if (local.get $err) (then (return (local.get $err))))
+    (call $write_file (i32.const 0) (i32.const {O_CREAT | O_TRUNC}) (local.get $chunks) (local.get $len)))
   ;; a hostile guest: writes 64 KiB to "h" forever, ignoring every error (EDQUOT included)
   (func (export "flood") (result i32)
     (drop (call $open_at (i32.const 23) (i32.const 1) (i32.const 1)))

@@ -88,15 +88,22 @@ def test_pwrite_is_counted(guest, tmp_path):
     assert (tmp_path / "b").stat().st_size == 0
 
 
-def test_an_o_trunc_rewrite_counts_the_old_bytes_until_the_next_call(guest, tmp_path):
-    """Counting is conservative within a call: truncating gives no room back until the next call measures."""
+def test_an_o_trunc_rewrite_gives_the_old_bytes_back(guest, tmp_path):
     (tmp_path / "a").write_bytes(b"x" * 90 * KIB)
     caps, limits = _caps(tmp_path), _limits(100 * KIB)
     trunc = q.O_CREAT | q.O_TRUNC
-    assert guest.call("write_file", q.A, trunc, 2, 10 * KIB, capabilities=caps, limits=limits).value == EDQUOT
-    assert (tmp_path / "a").stat().st_size == 10 * KIB  # 90 KiB counted + 10 KiB written
-    assert guest.call("write_file", q.A, trunc, 9, 10 * KIB, capabilities=caps, limits=limits).value == 0
-    assert (tmp_path / "a").stat().st_size == 90 * KIB  # measured 10 KiB at the start: 90 KiB of room
+    assert guest.call("write_file", q.A, trunc, 10, 10 * KIB, capabilities=caps, limits=limits).value == 0
+    assert (tmp_path / "a").stat().st_size == 100 * KIB  # the 90 KiB it held came back when it was truncated
+    assert guest.call("write_file", q.A, trunc, 11, 10 * KIB, capabilities=caps, limits=limits).value == EDQUOT
+    assert (tmp_path / "a").stat().st_size == 100 * KIB
+    # without O_TRUNC, rewriting counts again: the file is full, so the quota is too
+    assert guest.call("write_file", q.A, q.O_CREAT, 1, 1, capabilities=caps, limits=limits).value == EDQUOT
+
+
+def test_truncating_a_sparse_file_gives_back_only_what_was_counted(guest, tmp_path):
+    res = guest.call("sparse_then_rewrite", 20, 10 * KIB, capabilities=_caps(tmp_path), limits=_limits(100 * KIB))
+    assert res.value == EDQUOT  # the 1 GiB hole was never counted, so truncating it gave back 1 byte, not 1 GiB
+    assert (tmp_path / "a").stat().st_size == 100 * KIB
 
 
 @pytest.mark.parametrize("kind", [q.FILES, q.DIRS, q.SYMLINKS, q.LINKS])
