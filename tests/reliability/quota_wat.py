@@ -1,4 +1,4 @@
-"""A WAT guest for the workspace quota of plain calls (tests/runtime/test_workspace_quota_calls.py).
+"""A WAT guest for the workspace quota of plain calls (tests/reliability/test_workspace_quota_calls.py).
 
 Every export works on the preopen at fd 3 and returns a WASI errno (0: success). One-letter names ``a``..``h``
 are at 16 + index; ``make_entries`` names its entries ``n00000``, ``n00001``, ... at 64; data written comes from
