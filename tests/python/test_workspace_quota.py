@@ -164,8 +164,7 @@ def test_python_can_rewrite_a_file_bigger_than_half_the_quota(runtime):
     quota = WasmPythonSandbox(quiet=True, workspace_bytes=100 * 1024)
     with quota.session() as s:
         code = (
-            "for _ in range(5):\n    open('out.bin', 'wb').write(b'x' * 70_000)\n"
-            "import os\nos.path.getsize('out.bin')"
+            "for _ in range(5):\n    open('out.bin', 'wb').write(b'x' * 70_000)\nimport os\nos.path.getsize('out.bin')"
         )
         assert s.run(code).result == 70_000  # each open(..., 'wb') truncates: the old bytes come back
         assert s.run(code).result == 70_000  # and in the next run, measured at its start
