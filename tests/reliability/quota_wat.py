@@ -20,6 +20,8 @@ QUOTA_GUEST = f"""(module
   (import "{WASI}" "path_create_directory" (func $mkdir (param i32 i32 i32) (result i32)))
   (import "{WASI}" "path_symlink" (func $symlink (param i32 i32 i32 i32 i32) (result i32)))
   (import "{WASI}" "path_link" (func $link (param i32 i32 i32 i32 i32 i32 i32) (result i32)))
+  (import "{WASI}" "fd_allocate" (func $allocate (param i32 i64 i64) (result i32)))
+  (import "{WASI}" "fd_filestat_set_size" (func $set_size (param i32 i64) (result i32)))
   (memory (export "memory") 2)
   (data (i32.const 16) "abcdefgh")
   (func $open_at (param $path i32) (param $len i32) (param $oflags i32) (result i32)
@@ -82,6 +84,16 @@ QUOTA_GUEST = f"""(module
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $next)))
     (i32.add (i32.mul (local.get $i) (i32.const 100)) (local.get $err)))
+  ;; reserve (fd_allocate) or grow (ftruncate: fd_filestat_set_size) "a" to size without writing a byte
+  (func (export "grow") (param $ftruncate i32) (param $size i64) (result i32)
+    (local $err i32)
+    (local.set $err (call $open_at (i32.const 16) (i32.const 1) (i32.const 1)))
+    (if (local.get $err) (then (return (local.get $err))))
+    (if (local.get $ftruncate)
+      (then (local.set $err (call $set_size (i32.load (i32.const 12)) (local.get $size))))
+      (else (local.set $err (call $allocate (i32.load (i32.const 12)) (i64.const 0) (local.get $size)))))
+    (drop (call $close (i32.load (i32.const 12))))
+    (local.get $err))
   ;; a hostile guest: one byte at offset 1 GiB of "a" (a sparse file), then rewrites "a" with O_TRUNC, hoping the
   ;; truncation gives back room for the whole 1 GiB
   (func (export "sparse_then_rewrite") (param $chunks i32) (param $len i32) (result i32)

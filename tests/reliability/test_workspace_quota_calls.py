@@ -106,6 +106,18 @@ def test_truncating_a_sparse_file_gives_back_only_what_was_counted(guest, tmp_pa
     assert (tmp_path / "a").stat().st_size == 100 * KIB
 
 
+def test_disk_cannot_be_reserved_without_writing_and_a_grown_file_is_a_hole_counted_next_call(guest, tmp_path):
+    caps, limits = _caps(tmp_path), _limits(100 * KIB)
+    assert guest.call("grow", 0, 1 << 30, capabilities=caps, limits=limits).value != 0  # fd_allocate: ENOTSUP
+    assert (tmp_path / "a").stat().st_size == 0
+    assert guest.call("grow", 1, 1 << 30, capabilities=caps, limits=limits).value == 0  # ftruncate grows a hole
+    info = (tmp_path / "a").stat()
+    assert info.st_size == 1 << 30
+    assert info.st_blocks * 512 < 1 << 20  # no disk taken
+    # the next call measures its size: the workspace is full until the file shrinks
+    assert guest.call("write_file", q.B, q.O_CREAT, 1, 1, capabilities=caps, limits=limits).value == EDQUOT
+
+
 @pytest.mark.parametrize("kind", [q.FILES, q.DIRS, q.SYMLINKS, q.LINKS])
 def test_entries_past_the_quota_fail_with_edquot(guest, tmp_path, kind):
     (tmp_path / "a").write_bytes(b"target")  # what links point at; it counts as one entry
