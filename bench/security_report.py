@@ -185,6 +185,8 @@ def render(out_dir: Path, sizes: dict[str, int], seed: int, wall_s: float) -> st
         "test_compiler_hostile.py": "hostile C/C++ source and flags (in-Wasm clang)",
         "test_network_hostile.py": "hostile network use (HTTP grant)",
         "test_session_faults.py": "Python session faults",
+        "test_workspace_quota_calls.py": "filling the disk through a `WasmModule` call's writable preopen (bytes,"
+        " files, directories, links, pwrite, sparse truncation, loops past EDQUOT)",
     }
     for file, label in surfaces.items():
         if passed.get(file):

@@ -46,6 +46,7 @@ from langchain_wasm.runtime.engine import WasmEngine, default_engine
 from langchain_wasm.runtime.limits import Limits
 from langchain_wasm.runtime.metrics import observe
 from langchain_wasm.runtime.result import CallResult
+from langchain_wasm.runtime.workspace_quota import refuse_unbounded_component
 
 __all__ = ["ComponentFunction", "WasmComponent", "WASI_P2_GROUPS"]
 
@@ -254,6 +255,8 @@ class WasmComponent:
         limits = limits or _DEFAULT_LIMITS
         caps = capabilities or _NO_CAPS
         self.check(caps)
+        if caps.preopens:
+            refuse_unbounded_component(self.name, caps, limits)
         deadline = time.monotonic() + limits.timeout_s if limits.timeout_s is not None else None
         lifter = self._lifter(export, func) if _json and func.result is not None else None
         runner = _ComponentRunner(self, func, values, json_result=_json, lifter=lifter, deadline=deadline)

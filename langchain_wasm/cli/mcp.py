@@ -60,6 +60,8 @@ def _caps(ns: argparse.Namespace) -> tuple[Any, Any]:
         instances=huge.instances,
         tables=huge.tables,
         memories=huge.memories,
+        workspace_bytes=None,  # None in a cap narrows nothing: each guest keeps its own workspace quota
+        workspace_entries=None,
     )
     from langchain_wasm.integrations.mcp.guest_tools import narrow_limits
 

@@ -28,6 +28,7 @@ from langchain_wasm.runtime.limits import Limits
 from langchain_wasm.runtime.live import LiveInstance
 from langchain_wasm.runtime.result import CallResult
 from langchain_wasm.runtime.signatures import FuncSignature
+from langchain_wasm.runtime.workspace_quota import remaining_quota
 
 from .guest_driver import DRIVER_SOURCE, install_code, turn_code
 from .net_door import HTTP_PREFIX, HTTP_PREFIX_LEN, http_reply
@@ -243,13 +244,7 @@ class Interpreter:
     def _quota(self) -> WorkspaceQuota | None:
         """What this run may still add: the quota less what the workspace holds now (the guest may have
         deleted files since the last run, so it is measured, not tallied)."""
-        if self.workspace_bytes is None and self.workspace_entries is None:
-            return None
-        used_bytes, used_entries = self.workspace.usage()
-        return WorkspaceQuota(
-            None if self.workspace_bytes is None else max(0, self.workspace_bytes - used_bytes),
-            None if self.workspace_entries is None else max(0, self.workspace_entries - used_entries),
-        )
+        return remaining_quota(self.workspace_bytes, self.workspace_entries, (self.workspace.path, self.workspace.tmp))
 
     def _turn(
         self, source: str, limits: Limits, collector: _Collector | None, bridge: Bridge | None = None

@@ -18,7 +18,9 @@ import weakref
 from dataclasses import replace
 from pathlib import Path
 
-from .nofollow import FILE_READ_FLAGS, open_dir, regular_files, remove_tree, walk
+from langchain_wasm.runtime.nofollow import FILE_READ_FLAGS, open_dir, regular_files, remove_tree
+from langchain_wasm.runtime.workspace_quota import usage
+
 from .results import PythonResult, ResultCaps
 
 __all__ = ["GUEST_WORKSPACE", "Workspace", "WorkspaceError", "with_changed_files"]
@@ -134,12 +136,7 @@ class Workspace:
 
     def usage(self) -> tuple[int, int]:
         """(bytes in regular files, directory entries) under the workspace and its ``/tmp``, links not followed."""
-        total = entries = 0
-        for folder in (self.path, self.tmp):
-            for _, listing in walk(folder):
-                entries += len(listing)
-                total += sum(info.st_size for _, info in listing if stat.S_ISREG(info.st_mode))
-        return total, entries
+        return usage((self.path, self.tmp))
 
     def remove(self) -> None:
         """Delete the folder and everything the guest left in it (any depth; links unlinked, not followed)."""

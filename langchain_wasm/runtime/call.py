@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any, Protocol
 
 import wasmtime
@@ -21,6 +22,7 @@ from .context import CallContext
 from .engine import WasmEngine
 from .hostcall import GuestMemoryError
 from .http_client import HttpCallState
+from .kept_linker import KeptContext, WorkspaceQuota
 from .limits import Limits
 from .live import LiveInstance, raise_from
 from .result import CallResult, make_metrics, make_result
@@ -153,12 +155,19 @@ class Runner(Protocol):
 class CoreRunner:
     """Instantiate a pre-linked core module and run one export, or a body driving the instance."""
 
-    __slots__ = ("_instance", "_instantiated", "_inv", "_memory_export", "_pre")
+    __slots__ = ("_instance", "_instantiated", "_inv", "_memory_export", "_on_instance", "_pre")
 
-    def __init__(self, pre: wasmtime.InstancePre, inv: Invocation, memory_export: bytes | None) -> None:
+    def __init__(
+        self,
+        pre: wasmtime.InstancePre,
+        inv: Invocation,
+        memory_export: bytes | None,
+        on_instance: Callable[[Any, Any], None] | None = None,
+    ) -> None:
         self._pre = pre
         self._inv = inv
         self._memory_export = memory_export
+        self._on_instance = on_instance  # (cctx, instance) once instantiated: the quota path's helper
         self._instance = ffi.wasmtime_instance_t()
         self._instantiated = False
 
@@ -169,6 +178,8 @@ class CoreRunner:
         )
         raise_from(error, trap)
         self._instantiated = True
+        if self._on_instance is not None:
+            self._on_instance(cctx, self._instance)
         inv = self._inv
         if inv.body is not None:
             return inv.body(LiveInstance(cctx, self._instance, inv.signatures or {}))
@@ -192,12 +203,15 @@ def execute(
     argv: Sequence[str] = (),
     command: bool = False,
     stdio_pipes: bool = False,
+    quota: WorkspaceQuota | None = None,
 ) -> CallResult:
     """Run ``runner`` in a fresh store under ``limits`` and ``caps``; map every failure to our errors.
 
     ``needs_host`` says whether the module imports anything; a module that does not cannot reach a host
     function, so it gets no call context (the common tiny-tool case stays cheap). ``stdio_pipes`` routes
-    stdio through pipes even without preopens (components use WASI p2 streams, not our fd shims).
+    stdio through pipes even without preopens (components use WASI p2 streams, not our fd shims). ``quota``
+    (``workspace_quota.call_quota``) bounds what the guest adds to writable preopens; the module must then be
+    linked by ``kept_linker`` (our ``fd_write`` captures stdout/stderr, so only stdin is piped).
     """
     t0 = time.perf_counter()
     metered = engine.consume_fuel
@@ -205,7 +219,10 @@ def execute(
         raise ValueError(no_fuel_message(limits.fuel))
     store = _new_store(engine.engine)
     cctx = store._context()
-    store.set_limits(limits.memory_bytes, limits.table_elements, limits.instances, limits.tables, limits.memories)
+    instances, memories = limits.instances, limits.memories
+    if quota is not None:  # room for the quota's helper instances (workspace_quota.instantiate_helpers)
+        instances, memories = max(instances, 3), max(memories, 2)
+    store.set_limits(limits.memory_bytes, limits.table_elements, instances, limits.tables, memories)
     fuel = limits.fuel + _FUEL_SLACK if limits.fuel is not None else _UNLIMITED_FUEL
     if metered:
         store.set_fuel(fuel)
@@ -215,17 +232,18 @@ def execute(
     if needs_wasi:
         cfg = _wasi_config(caps, module_name, argv)
         if caps.preopens or stdio_pipes:  # wasmtime's own stdio stays linked: go through pipes
+            piped = quota is None
             pumps = attach_stdio(
                 cfg,
                 stdin=bytes(stdin) if caps.stdin else None,
-                stdout_cap=limits.stdout_bytes if caps.stdout else None,
-                stderr_cap=limits.stderr_bytes if caps.stderr else None,
+                stdout_cap=limits.stdout_bytes if caps.stdout and piped else None,
+                stderr_cap=limits.stderr_bytes if caps.stderr and piped else None,
             )
         store.set_wasi(cfg)
     ctx = (
         _QUIET
         if not needs_host
-        else CallContext(
+        else (CallContext if quota is None else partial(KeptContext, cctx, None, quota=quota))(
             stdin=bytes(stdin),
             stdin_allowed=caps.stdin,
             stdout_allowed=caps.stdout,

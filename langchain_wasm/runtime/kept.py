@@ -29,21 +29,14 @@ from .engine import WasmEngine
 from .guest_thread import guest_threads
 from .hostcall import GuestMemory, memory_span
 from .http_client import HttpCallState
-from .kept_linker import (
-    FORWARDED,
-    KeptContext,
-    WorkspaceQuota,
-    check_imports,
-    helper_module,
-    kept_linker,
-    plain_wasi_linker,
-)
+from .kept_linker import KeptContext, WorkspaceQuota, check_imports, kept_linker
 from .limits import Limits
 from .live import LiveInstance
 from .metrics import observe
 from .result import CallMetrics, CallResult, make_metrics, make_result
 from .signatures import FuncSignature
 from .traps import PAGE, classify, trap_kind
+from .workspace_quota import instantiate_helpers
 
 __all__ = ["KeptInstance", "KeptContext"]  # KeptContext lives in kept_linker.py with the forwarder
 
@@ -109,10 +102,8 @@ class KeptInstance:
         self.engine.ticker.acquire()
         try:
             instance = linker.instantiate(self._store, module)
-            memory = instance.exports(self._store)["memory"]
-            plain = plain_wasi_linker(self.engine)
-            real = [plain.get(self._store, "wasi_snapshot_preview1", name) for name in FORWARDED]
-            helper = wasmtime.Instance(self._store, helper_module(self.engine), [*real, memory])
+            memory = instance.exports(self._store).get("memory")
+            forwarders = instantiate_helpers(self.engine, self._cctx, instance._instance)
         except wasmtime.Trap as exc:
             raise classify(
                 exc, CallContext(), CallMetrics(module=self.name), limits_desc=_limits_desc(self.limits)
@@ -123,16 +114,13 @@ class KeptInstance:
             raise WasmCallError(f"{self.name}: cannot instantiate: {exc}") from exc
         finally:
             self.engine.ticker.release()
-        exports = helper.exports(self._store)
-        forward = exports["fd_write"]
-        if not isinstance(memory, wasmtime.Memory) or not isinstance(forward, wasmtime.Func):
+        if not isinstance(memory, wasmtime.Memory) or not forwarders:
             raise WasmCallError(f"{self.name}: the module exports no plain linear memory named 'memory'")
-        funcs = {name: exports[name] for name in FORWARDED}
         self._instance = instance._instance
         self._memory: Any = memory._memory  # the raw wasmtime_memory_t, for the C API
-        self._forward = forward._func
-        self._forwarders = {name: f._func for name, f in funcs.items()}  # type: ignore[union-attr]
-        self._keep: tuple[Any, ...] = (instance, helper, forward, funcs)  # the objects the raw handles belong to
+        self._forward = forwarders["fd_write"]
+        self._forwarders = forwarders
+        self._keep: tuple[Any, ...] = (instance,)  # the object the raw handles belong to
 
     def _arm(self, limits: Limits) -> None:
         if self.engine.consume_fuel:

@@ -39,7 +39,7 @@ from .context import CallContext
 from .engine import WasmEngine
 from .hostcall import GuestMemory, GuestMemoryError, HostStop, define_host_function
 from .live import raise_from
-from .wasi_forward import EDQUOT, FORWARDED, HELPER_WAT, WorkspaceQuota, iov_total, quota_functions
+from .wasi_forward import EDQUOT, FORWARDED, HELPER_WAT, STAT_WAT, WorkspaceQuota, iov_total, quota_functions
 
 __all__ = [
     "ENOTSUP",
@@ -127,6 +127,18 @@ class KeptContext(CallContext):
         self.file_bytes = 0
         self.quota = quota
 
+    def use_forwarders(self, forwarders: dict[str, Any]) -> None:
+        """Take the helper instances' exports (``workspace_quota.instantiate_helpers``)."""
+        self._forwarders = forwarders
+        self._forward = forwarders.get("fd_write")
+
+    def file_size(self, fd: int) -> int:
+        """The size of open regular file ``fd`` (the stat helper), or -1."""
+        func = self._forwarders.get("size")
+        if func is None:
+            return -1
+        return self._call_helper(func, ("i32",), (fd,), i64=True)
+
     def forward(self, name: str, *args: int) -> int:
         """wasmtime's own WASI ``name`` through the helper instance (same store, the guest's memory)."""
         func = self._forwarders.get(name)
@@ -136,10 +148,13 @@ class KeptContext(CallContext):
 
     def forward_raw(self, name: str, params: Any, nparams: int, results: Any) -> None:
         """wasmtime's own WASI ``name`` on the caller's value arrays, passed through as they are."""
+        func = self._forwarders.get(name)
+        if func is None:  # no helper (yet): a start function, or a guest without a memory export
+            results[0].kind = ffi.WASMTIME_I32.value
+            results[0].of.i32 = ENOTSUP
+            return
         trap = _TrapPtr()
-        error = ffi.wasmtime_func_call(
-            self._cctx, ctypes.byref(self._forwarders[name]), params, nparams, results, 1, ctypes.byref(trap)
-        )
+        error = ffi.wasmtime_func_call(self._cctx, ctypes.byref(func), params, nparams, results, 1, ctypes.byref(trap))
         if error or trap:
             self._stopped(error, trap)
 
@@ -153,7 +168,7 @@ class KeptContext(CallContext):
                 self.stop_reason = "fuel"
             raise HostStop from exc
 
-    def _call_helper(self, func: Any, types: tuple[str, ...], args: tuple[int, ...]) -> int:
+    def _call_helper(self, func: Any, types: tuple[str, ...], args: tuple[int, ...], *, i64: bool = False) -> int:
         params = (ffi.wasmtime_val_t * len(args))()
         for slot, kind, value in zip(params, types, args, strict=True):
             if kind == "i64":
@@ -169,7 +184,7 @@ class KeptContext(CallContext):
         )
         if error or trap:
             self._stopped(error, trap)
-        return int(results[0].of.i32)
+        return int(results[0].of.i64 if i64 else results[0].of.i32)
 
     def charge_bytes(self, size: int) -> bool:
         """Count ``size`` bytes about to be written; False (write nothing, EDQUOT) past the quota."""
@@ -178,7 +193,16 @@ class KeptContext(CallContext):
             if size > quota.bytes:
                 return False
             quota.bytes -= size
+            quota.counted += size
         return True
+
+    def refund_bytes(self, size: int) -> None:
+        """Give back room an ``O_TRUNC`` freed: at most what was counted (a sparse file cannot mint room)."""
+        quota = self.quota
+        if quota is not None and quota.bytes is not None:
+            give = min(size, quota.counted)
+            quota.counted -= give
+            quota.bytes += give
 
     def entries_left(self) -> bool:
         quota = self.quota
@@ -199,6 +223,8 @@ class KeptContext(CallContext):
         if self.file_cap is not None and self.file_bytes > self.file_cap:
             self.stop_reason = "files"
             raise HostStop
+        if self._forward is None:
+            return ENOTSUP
         if not self.charge_bytes(size):
             return EDQUOT
         return self._call_helper(self._forward, FORWARDED["fd_write"], (fd, iovs, iovs_len, nwritten))
@@ -276,11 +302,11 @@ def plain_wasi_linker(engine: WasmEngine) -> wasmtime.Linker:
         return linker
 
 
-def helper_module(engine: WasmEngine) -> wasmtime.Module:
-    """The stdio forwarder's module (compiled in memory once per engine)."""
+def helper_module(engine: WasmEngine, which: str = "helper") -> wasmtime.Module:
+    """The forwarder's module (``"helper"``) or the file-size helper's (``"stat"``), compiled once per engine."""
     with _lock:
         table = _per_engine(engine)
-        module = table.get("helper")
+        module = table.get(which)
         if module is None:
-            module = table["helper"] = wasmtime.Module(engine.engine, HELPER_WAT)
+            module = table[which] = wasmtime.Module(engine.engine, STAT_WAT if which == "stat" else HELPER_WAT)
         return module

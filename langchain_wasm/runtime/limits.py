@@ -29,6 +29,12 @@ class Limits:
         memories: cap on linear memories per store.
         stdout_bytes: cap on captured stdout; writing more stops the guest with ``WasmOutputLimitError``.
         stderr_bytes: cap on captured stderr; same rule.
+        workspace_bytes: most bytes the call's writable preopens may hold (regular files, links not followed),
+            measured when the call starts and enforced while the guest writes: the write that would pass it
+            fails with ``EDQUOT`` ("Quota exceeded"), nothing is written, and the guest goes on. 1 GiB, as the
+            Python sandbox's workspace; ``None`` is no bound. Calls without a writable preopen ignore it.
+        workspace_entries: most files, directories and links they may hold, enforced the same way (a create,
+            ``mkdir``, symlink or hard link past it fails with ``EDQUOT``). 10,000; ``None`` is no bound.
     """
 
     timeout_s: float | None = 0.1
@@ -40,6 +46,8 @@ class Limits:
     memories: int = 8
     stdout_bytes: int = 1 * MIB
     stderr_bytes: int = 256 * 1024
+    workspace_bytes: int | None = 1024 * MIB
+    workspace_entries: int | None = 10_000
     _explicit: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
     """The fields given to the constructor (the others took their defaults); see ``over``."""
 
@@ -56,6 +64,10 @@ class Limits:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 0:
                 raise ValueError(f"Limits.{name} must be an int >= 0, got {value!r}")
+        for name in ("workspace_bytes", "workspace_entries"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+                raise ValueError(f"Limits.{name} must be an int >= 0 or None, got {value!r}")
 
     @classmethod
     def unlimited_cpu(cls, **overrides: object) -> Limits:

@@ -6,6 +6,7 @@ import hashlib
 import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from .capabilities import WASI_MODULE, Capabilities
 from .engine import WasmEngine, default_engine
 from .fast_call import FastCaller
 from .http_host import HTTP_MODULE
+from .kept_linker import kept_linker
 from .limits import Limits
 from .live import LiveInstance
 from .metrics import observe
@@ -31,6 +33,7 @@ from .result import CallResult
 from .signatures import ExportInfo, FuncSignature, ImportInfo, describe
 from .traps import PAGE
 from .values import check_callable, to_raw_params
+from .workspace_quota import call_quota, install_forwarders, quota_applies
 
 __all__ = ["WasmModule", "DEFAULT_LIMITS"]
 
@@ -215,13 +218,14 @@ class WasmModule:
                 f"module {self.name!r} needs at least {self._min_table} table elements at start, "
                 f"above the limit of {limits.table_elements}"
             )
-        key = caps.linker_key()
+        quota = bool(caps.preopens) and quota_applies(caps, limits)
+        key: Any = ("quota", caps.host_functions) if quota else caps.linker_key()
         pre = self._pres.get(key)
         if pre is None:
             with self._lock:
                 pre = self._pres.get(key)
                 if pre is None:
-                    linker = self.engine.linker(key)
+                    linker = kept_linker(self.engine, caps.host_functions) if quota else self.engine.linker(key)
                     try:
                         pre = linker.instantiate_pre(self._module)
                     except wasmtime.WasmtimeError as exc:
@@ -317,10 +321,12 @@ class WasmModule:
         stdin: bytes = b"",
         argv: Sequence[str] = (),
     ) -> CallResult:
+        quota = call_quota(caps, limits) if caps.preopens else None
+        hook = partial(install_forwarders, self.engine) if quota is not None else None
         try:
             result = execute(
                 self.engine,
-                CoreRunner(pre, inv, self._memory_export),
+                CoreRunner(pre, inv, self._memory_export, hook),
                 label=inv.export,
                 module_name=self.name,
                 needs_wasi=self._needs_wasi,
@@ -330,6 +336,7 @@ class WasmModule:
                 stdin=stdin,
                 argv=argv,
                 command=inv.command,
+                quota=quota,
             )
         except Exception as exc:
             observe(self.name, getattr(exc, "metrics", None))

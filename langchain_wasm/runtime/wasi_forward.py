@@ -19,7 +19,7 @@ from wasmtime import _ffi as ffi
 from . import context
 from .hostcall import GuestMemory, GuestMemoryError, HostStop
 
-__all__ = ["EDQUOT", "FORWARDED", "HELPER_WAT", "WorkspaceQuota", "iov_total", "quota_functions"]
+__all__ = ["EDQUOT", "FORWARDED", "HELPER_WAT", "STAT_WAT", "WorkspaceQuota", "iov_total", "quota_functions"]
 
 ENOTSUP, EINVAL, EFAULT, EDQUOT, ENOENT = 58, 28, 21, 19, 44
 O_CREAT, O_EXCL, O_TRUNC = 1, 4, 8
@@ -53,16 +53,29 @@ def _helper_wat() -> str:
 
 HELPER_WAT = _helper_wat()
 
+#: The size of an open regular file (-1: not one, or unknown), for the room an ``O_TRUNC`` open gives back. Its own
+#: memory receives the filestat (wasmtime's WASI writes into the calling instance's ``memory``).
+STAT_WAT = """(module
+  (import "wasi_snapshot_preview1" "fd_filestat_get" (func $stat (param i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "size") (param $fd i32) (result i64)
+    (if (call $stat (local.get $fd) (i32.const 0)) (then (return (i64.const -1))))
+    (if (i32.ne (i32.load8_u (i32.const 16)) (i32.const 4)) (then (return (i64.const -1))))
+    (i64.load (i32.const 32))))"""
+
 
 class WorkspaceQuota:
     """What one call may add to its writable preopens: ``bytes`` written to files, ``entries`` created (files,
-    directories, links). ``None`` is no bound. Counting is conservative: rewriting a byte counts it again."""
+    directories, links). ``None`` is no bound. Counting is conservative: rewriting a byte counts it again, and
+    only an ``O_TRUNC`` open of an existing file gives room back (its size, never more than ``counted``: what the
+    directories held when measured plus what was written since, so a sparse file cannot mint room)."""
 
-    __slots__ = ("bytes", "entries")
+    __slots__ = ("bytes", "counted", "entries")
 
-    def __init__(self, bytes: int | None = None, entries: int | None = None) -> None:
+    def __init__(self, bytes: int | None = None, entries: int | None = None, counted: int = 0) -> None:
         self.bytes = bytes
         self.entries = entries
+        self.counted = counted
 
 
 def iov_total(mem: GuestMemory, iovs: int, iovs_len: int) -> int | None:
@@ -105,7 +118,10 @@ def _path_open_raw(caller: Any, params: Any, nparams: int, results: Any, nresult
         results[0].of.i32 = ENOTSUP
         return
     quota = ctx.quota
-    if quota is None or quota.entries is None or not params[4].of.i32 & O_CREAT:
+    oflags = params[4].of.i32
+    if quota is None or not (
+        (quota.entries is not None and oflags & O_CREAT) or (quota.bytes is not None and oflags & O_TRUNC)
+    ):
         ctx.forward_raw("path_open", params, nparams, results)
         return
     args = [params[i].of.i64 if i in (5, 6) else params[i].of.i32 for i in range(nparams)]
@@ -120,21 +136,29 @@ def _path_open(
     ctx = _kept(mem)
     if ctx is None:
         return ENOTSUP
-    creates = bool(oflags & O_CREAT) and ctx.quota is not None and ctx.quota.entries is not None
-    if creates:
-        # Does the name exist already? Open it without creating (nor truncating) and close it again.
+    quota = ctx.quota
+    creates = bool(oflags & O_CREAT) and quota is not None and quota.entries is not None
+    truncates = bool(oflags & O_TRUNC) and quota is not None and quota.bytes is not None
+    freed = 0
+    if creates or truncates:
+        # Does the name exist already (and how big is it)? Open it without creating or truncating, then close it.
         probe = ctx.forward("path_open", fd, dirflags, path, path_len, oflags & ~(O_CREAT | O_EXCL | O_TRUNC),
                             base, inh, 0, opened)  # fmt: skip
         if probe == 0:
-            ctx.forward("fd_close", mem.read_u32(opened))
+            probed = mem.read_u32(opened)
+            freed = max(ctx.file_size(probed), 0) if truncates else 0
+            ctx.forward("fd_close", probed)
             creates = False
         elif probe != ENOENT:
             creates = False  # some other reason (a directory, a bad path): the real call will say
-        elif not ctx.entries_left():
+        elif creates and not ctx.entries_left():
             return EDQUOT
     errno: int = ctx.forward("path_open", fd, dirflags, path, path_len, oflags, base, inh, fdflags, opened)
-    if errno == 0 and creates:
-        ctx.charge_entry()
+    if errno == 0:
+        if creates:
+            ctx.charge_entry()
+        if freed:
+            ctx.refund_bytes(freed)
     return errno
 
 

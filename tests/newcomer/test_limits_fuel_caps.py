@@ -37,7 +37,7 @@ def test_over_takes_unset_fields_from_the_defaults():
     assert (got.timeout_s, got.fuel, got.memory_bytes) == (3, None, 1 << 30)
     # An explicit value equal to the class default still wins over the defaults given.
     assert Limits(fuel=1_000_000_000).over(defaults).fuel == 1_000_000_000
-    full = Limits(1, 2, 64 << 20, 1, 1, 1, 1, 0, 0)
+    full = Limits(1, 2, 64 << 20, 1, 1, 1, 1, 0, 0, None, None)  # every field, workspace quota included
     assert full.over(defaults) is full
 
 

@@ -156,3 +156,15 @@ def test_python_sees_disk_quota_exceeded_and_the_session_goes_on(runtime):
         # deleting frees room for the next run: the quota is measured at the start of each run, not tallied
         s.run("import os\nfor i in range(3): os.remove(f'f{i}.txt')")
         assert s.run("open('again.txt', 'w').close(); sorted(os.listdir('.'))").result == ["again.txt"]
+
+
+def test_python_can_rewrite_a_file_bigger_than_half_the_quota(runtime):
+    from langchain_wasm.python import WasmPythonSandbox
+
+    quota = WasmPythonSandbox(quiet=True, workspace_bytes=100 * 1024)
+    with quota.session() as s:
+        code = (
+            "for _ in range(5):\n    open('out.bin', 'wb').write(b'x' * 70_000)\nimport os\nos.path.getsize('out.bin')"
+        )
+        assert s.run(code).result == 70_000  # each open(..., 'wb') truncates: the old bytes come back
+        assert s.run(code).result == 70_000  # and in the next run, measured at its start

@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from langchain_wasm.python.nofollow import open_dir, regular_files, remove_tree
 from langchain_wasm.python.workspace import Workspace, WorkspaceError
+from langchain_wasm.runtime.nofollow import open_dir, regular_files, remove_tree
 
 DEPTH = 2000  # ~2x the recursion limit: recursive removal (shutil.rmtree on 3.11) fails near 1,000
 

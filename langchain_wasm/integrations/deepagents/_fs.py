@@ -16,8 +16,8 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from langchain_wasm.python.nofollow import FILE_READ_FLAGS, open_dir, remove_tree
 from langchain_wasm.python.workspace import Workspace
+from langchain_wasm.runtime.nofollow import FILE_READ_FLAGS, open_dir, remove_tree
 
 __all__ = ["Entry", "SandboxFS", "normalize"]
 
