@@ -248,11 +248,10 @@ class WasmPythonSandbox:
             self._sessions[session.id] = session
         return session
 
-    def template(self) -> Template | None:
-        """The preloaded-modules template (built on first use, once per process), or None without ``preload``."""
-        if not self.preload:
-            return None
-        return build_template(self.runtime, self.preload, self.limits, self.baseline_memory(), self.workspace_root)
+    def template(self) -> Template:
+        """The image every new interpreter starts from: the driver installed and ``preload`` imported (built on
+        first use, once per process; without ``preload`` it is also kept on disk for the next process)."""
+        return build_template(self.runtime, self.preload, self.limits, self.baseline_memory, self.workspace_root)
 
     def baseline_memory(self) -> bytes:
         """Linear memory of a fresh interpreter (what snapshots are diffed against), read once."""

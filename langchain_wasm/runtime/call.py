@@ -20,7 +20,7 @@ from .capabilities import Capabilities
 from .context import CallContext
 from .engine import WasmEngine
 from .hostcall import GuestMemoryError
-from .http_client import HttpCallState
+from .http_types import HttpCallState
 from .limits import Limits
 from .live import LiveInstance, raise_from
 from .result import CallResult, make_metrics, make_result

@@ -25,8 +25,8 @@ from typing import Any
 
 from . import context
 from .hostcall import GuestMemory, GuestMemoryError, HostStop
-from .http_client import HttpCallState, HttpRequest, HttpResponse, fetch
 from .http_grant import HttpDenied, origin_of
+from .http_types import HttpCallState, HttpRequest, HttpResponse
 
 __all__ = [
     "HTTP_MODULE",
@@ -104,6 +104,8 @@ def handle_frame(state: HttpCallState | None, frame: bytes) -> bytes:
         if state is None:
             scheme, host, port, _ = origin_of(req.url)
             raise HttpDenied(f"no network access to {scheme}://{host}:{port} in this sandbox (no network grant)")
+        from .http_client import fetch  # http.client and ssl load on the first granted request
+
         resp = fetch(state, req)
     except HttpDenied as exc:
         return encode_error(exc.kind, str(exc))

@@ -28,7 +28,7 @@ from .context import CallContext
 from .engine import WasmEngine
 from .guest_thread import guest_threads
 from .hostcall import GuestMemory, memory_span
-from .http_client import HttpCallState
+from .http_types import HttpCallState
 from .kept_linker import (
     FORWARDED,
     KeptContext,
