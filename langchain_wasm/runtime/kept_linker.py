@@ -283,5 +283,5 @@ def helper_module(engine: WasmEngine) -> wasmtime.Module:
         table = _per_engine(engine)
         module = table.get("helper")
         if module is None:
-            module = table["helper"] = engine.compile(wasmtime.wat2wasm(HELPER_WAT))
+            module = table["helper"] = engine.compile(bytes(wasmtime.wat2wasm(HELPER_WAT)))
         return module
