@@ -8,7 +8,7 @@ import time
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_wasm.errors import WasmCallError
 from langchain_wasm.runtime.http_grant import HttpGrant, HttpOrigin
@@ -17,11 +17,12 @@ from langchain_wasm.runtime.limits import MIB, Limits
 from .interpreter import WORKSPACE_BYTES, WORKSPACE_ENTRIES, Interpreter
 from .results import PythonResult, ResultCaps
 from .runtime_files import PythonRuntime, load_runtime, runtime_is_compiled
-from .session import PythonSession
-from .snapshot import decode_snapshot
 from .template import Template, build_template
 from .warm import Ready, make_in, new_pool
 from .workspace import Workspace, with_changed_files
+
+if TYPE_CHECKING:  # sessions and snapshots load on first use (a one-shot run needs neither)
+    from .session import PythonSession
 
 __all__ = ["PYTHON_LIMITS", "WasmPythonSandbox"]
 
@@ -224,6 +225,8 @@ class WasmPythonSandbox:
         """A kept interpreter (use as a context manager, or ``close()`` it)."""
         lim = self._limits(limits, timeout_s)
         self._make_room()
+        from .session import PythonSession
+
         session = PythonSession(self, limits=lim, template=self.template())
         with self._lock:
             self._sessions[session.id] = session
@@ -235,6 +238,9 @@ class WasmPythonSandbox:
         Raises:
             SnapshotError: the bytes are not a snapshot of this runtime build, or do not fit the limits.
         """
+        from .session import PythonSession
+        from .snapshot import decode_snapshot
+
         lim = self._limits(limits, timeout_s)
         data = decode_snapshot(
             blob,

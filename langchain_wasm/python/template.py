@@ -25,7 +25,6 @@ from langchain_wasm.runtime.limits import Limits
 from .interpreter import Interpreter
 from .results import ResultCaps
 from .runtime_files import PythonRuntime
-from .snapshot import PAGE, changed_pages
 from .template_file import load_pages, store_pages, template_key, template_path
 from .workspace import Workspace
 
@@ -95,6 +94,8 @@ def build_template(
                 interp.close()
         finally:
             workspace.remove()
+        from .snapshot import PAGE, changed_pages  # only to build one
+
         runs = tuple(
             (page * PAGE, memory[page * PAGE : (page + count) * PAGE])
             for page, count in changed_pages(memory, baseline())

@@ -18,9 +18,10 @@ from pathlib import Path
 
 from .guest_driver import DRIVER_SOURCE
 from .runtime_files import PythonRuntime
-from .snapshot import PAGE
 
 __all__ = ["load_pages", "store_pages", "template_key", "template_path"]
+
+PAGE = 4096  # the 4 KiB pages snapshots use too (snapshot.PAGE; not imported: a one-shot run needs no snapshot)
 
 MAGIC = b"LCWPYTPL1\n"
 FORMAT = 1
