@@ -45,10 +45,7 @@ class Template:
 
     def apply(self, interp: Interpreter) -> None:
         """Write the template into ``interp`` (a fresh instance whose driver was not installed)."""
-        if self.memory_size > interp.kept.memory_size():
-            interp.write_memory(b"\0", self.memory_size - 1)
-        for offset, chunk in self.runs:
-            interp.write_memory(chunk, offset)
+        interp.kept.write_runs(self.memory_size, self.runs)
 
 
 #: Our last cell before the memory is taken: collect, and restart the cell numbering so the user's first cell is

@@ -141,3 +141,27 @@ def test_interpreters_from_the_template_share_no_state_or_randomness(runtime):
     assert all(r[0] is True for r in results), results
     assert len({r[1] for r in results}) == len(results)
     assert len({r[2] for r in results}) == len(results)
+
+
+def test_a_template_cannot_write_outside_memory_or_past_the_cap(runtime, tmp_path):
+    """``write_runs`` checks every run against the memory before copying any, and growth against the cap."""
+    from langchain_wasm.errors import WasmMemoryLimitError
+    from langchain_wasm.python.interpreter import Interpreter
+    from langchain_wasm.python.template import Template
+    from langchain_wasm.python.workspace import Workspace
+    from langchain_wasm.runtime.limits import Limits
+
+    workspace = Workspace(tmp_path)
+    interp = Interpreter(runtime, workspace, Limits(timeout_s=30, fuel=None, memory_bytes=64 * MIB), install=False)
+    try:
+        size = interp.kept.memory_size()
+        before = interp.read_memory()[:4096]
+        for bad in (((0, b"\xff" * 4096), (size, b"x")), ((-1, b"x"),), ((size - 1, b"xy"),)):
+            with pytest.raises(WasmMemoryLimitError):
+                Template((), size, bad).apply(interp)
+        assert interp.read_memory()[:4096] == before  # nothing was copied
+        with pytest.raises(WasmMemoryLimitError):
+            Template((), 128 * MIB, ()).apply(interp)
+    finally:
+        interp.close()
+        workspace.remove()
