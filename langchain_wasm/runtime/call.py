@@ -20,7 +20,6 @@ from .capabilities import Capabilities
 from .context import CallContext
 from .engine import WasmEngine
 from .hostcall import GuestMemoryError
-from .http_types import HttpCallState
 from .limits import Limits
 from .live import LiveInstance, raise_from
 from .result import CallResult, make_metrics, make_result
@@ -225,6 +224,8 @@ def execute(
     )
     http = caps.http if needs_host else None
     if http is not None:
+        from .http_types import HttpCallState  # only with a network grant
+
         ctx.http = HttpCallState(http, deadline=ctx.deadline)
     convention_error: LangChainWasmError | None = None
     unexpected: BaseException | None = None

@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import context
 from .hostcall import GuestMemory, GuestMemoryError, HostStop
 from .http_grant import HttpDenied, origin_of
-from .http_types import HttpCallState, HttpRequest, HttpResponse
+
+if TYPE_CHECKING:  # the request values load with the first request (a run without a grant never makes one)
+    from .http_types import HttpCallState, HttpRequest, HttpResponse
 
 __all__ = [
     "HTTP_MODULE",
@@ -51,6 +53,8 @@ _FAULT, _TOO_LARGE, _NO_GRANT = -1, -2, -3
 
 def parse_request(frame: bytes) -> HttpRequest:
     """A request frame as an ``HttpRequest``; ``HttpDenied("invalid")`` for anything malformed."""
+    from .http_types import HttpRequest
+
     head, newline, body = frame.partition(b"\n")
     if len(head) > MAX_HEAD_BYTES:
         raise HttpDenied(f"request frame: the JSON line is over {MAX_HEAD_BYTES} bytes", "invalid")

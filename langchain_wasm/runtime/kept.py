@@ -28,7 +28,6 @@ from .context import CallContext
 from .engine import WasmEngine
 from .guest_thread import guest_threads
 from .hostcall import GuestMemory, memory_span
-from .http_types import HttpCallState
 from .kept_linker import (
     FORWARDED,
     KeptContext,
@@ -198,6 +197,8 @@ class KeptInstance:
         )
         http = self._caps.http
         if http is not None:
+            from .http_types import HttpCallState  # only with a network grant
+
             ctx.http = HttpCallState(http, deadline=ctx.deadline)
         fuel = limits.fuel if limits.fuel is not None else _UNLIMITED
         value: Any = None
