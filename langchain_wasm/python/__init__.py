@@ -10,8 +10,6 @@ from typing import TYPE_CHECKING, Any
 from .results import PythonError, PythonResult, ResultCaps
 from .runtime_files import load_runtime, python_engine
 from .sandbox import PYTHON_LIMITS, WasmPythonSandbox
-from .session import PythonSession, SessionEndedError
-from .snapshot import SnapshotError
 
 __all__ = [
     "WasmPythonSandbox",
@@ -30,6 +28,14 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name in ("PythonSession", "SessionEndedError"):  # sessions and snapshots load on first use
+        from . import session
+
+        return getattr(session, name)
+    if name == "SnapshotError":
+        from .snapshot import SnapshotError
+
+        return SnapshotError
     if name == "WasmPythonTool":
         from .tool import WasmPythonTool
 
@@ -43,4 +49,6 @@ def __getattr__(name: str) -> Any:
 
 if TYPE_CHECKING:
     from .codeact import make_codeact_eval
+    from .session import PythonSession, SessionEndedError
+    from .snapshot import SnapshotError
     from .tool import WasmPythonTool

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import secrets
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -278,7 +277,7 @@ class Interpreter:
         code's ``_host.call(b"LCWCALL" + request)`` during this turn (on the guest's thread)."""
         if self.ended is not None:
             raise WasmCallError(f"the interpreter has ended ({self.ended})")
-        nonce = secrets.token_hex(8)
+        nonce = os.urandom(8).hex()  # secrets.token_hex(8), without importing secrets
         options = {
             "stdout_bytes": limits.stdout_bytes,
             "stderr_bytes": limits.stderr_bytes,

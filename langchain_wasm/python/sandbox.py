@@ -8,7 +8,7 @@ import time
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_wasm.errors import WasmCallError
 from langchain_wasm.runtime.http_grant import HttpGrant, HttpOrigin
@@ -17,12 +17,13 @@ from langchain_wasm.runtime.limits import MIB, Limits
 from .interpreter import WORKSPACE_BYTES, WORKSPACE_ENTRIES, Interpreter
 from .results import PythonResult, ResultCaps
 from .runtime_files import PythonRuntime, load_runtime, runtime_is_compiled
-from .session import PythonSession
-from .snapshot import decode_snapshot
 from .template import Template, build_template
 from .tiers import current_runtime
 from .warm import Ready, make_in, new_pool
 from .workspace import Workspace, with_changed_files
+
+if TYPE_CHECKING:  # sessions and snapshots load on first use (a one-shot run needs neither)
+    from .session import PythonSession
 
 __all__ = ["PYTHON_LIMITS", "WasmPythonSandbox"]
 
@@ -248,6 +249,8 @@ class WasmPythonSandbox:
         """A kept interpreter (use as a context manager, or ``close()`` it)."""
         lim = self._limits(limits, timeout_s)
         self._make_room()
+        from .session import PythonSession
+
         session = PythonSession(self, limits=lim, template=self.template())
         with self._lock:
             self._sessions[session.id] = session
@@ -259,6 +262,9 @@ class WasmPythonSandbox:
         Raises:
             SnapshotError: the bytes are not a snapshot of this runtime build, or do not fit the limits.
         """
+        from .session import PythonSession
+        from .snapshot import decode_snapshot
+
         lim = self._limits(limits, timeout_s)
         data = decode_snapshot(
             blob,
@@ -272,11 +278,10 @@ class WasmPythonSandbox:
             self._sessions[session.id] = session
         return session
 
-    def template(self) -> Template | None:
-        """The preloaded-modules template (built on first use, once per process), or None without ``preload``."""
-        if not self.preload:
-            return None
-        return build_template(self.runtime, self.preload, self.limits, self.baseline_memory(), self.workspace_root)
+    def template(self) -> Template:
+        """The image every new interpreter starts from: the driver installed and ``preload`` imported (built on
+        first use, once per process; without ``preload`` it is also kept on disk for the next process)."""
+        return build_template(self.runtime, self.preload, self.limits, self.baseline_memory, self.workspace_root)
 
     def baseline_memory(self) -> bytes:
         """Linear memory of a fresh interpreter (what snapshots are diffed against), read once."""

@@ -6,12 +6,17 @@ the imports, and keeps the linear-memory pages that differ from a fresh instance
 a fresh instance with those pages written in (a memory copy of a few tens of MB), so it starts with the
 modules imported. The template is built from our own code only, before any user code runs, so nothing
 leaks from one user's interpreter into another's.
+
+Without ``preload`` the same machinery holds the driver template (``modules == ()``): a fresh interpreter with
+the driver installed, ~1.4 MB of pages. It is also stored on disk (``template_file.py``), so a new process
+starts its first interpreter by writing those pages instead of installing the driver.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from langchain_wasm.errors import WasmCallError
@@ -20,7 +25,7 @@ from langchain_wasm.runtime.limits import Limits
 from .interpreter import Interpreter
 from .results import ResultCaps
 from .runtime_files import PythonRuntime
-from .snapshot import PAGE, changed_pages
+from .template_file import load_pages, store_pages, template_key, template_path
 from .workspace import Workspace
 
 __all__ = ["Template", "build_template"]
@@ -40,13 +45,13 @@ class Template:
 
     def apply(self, interp: Interpreter) -> None:
         """Write the template into ``interp`` (a fresh instance whose driver was not installed)."""
-        if self.memory_size > interp.kept.memory_size():
-            interp.write_memory(b"\0", self.memory_size - 1)
-        for offset, chunk in self.runs:
-            interp.write_memory(chunk, offset)
+        interp.kept.write_runs(self.memory_size, self.runs)
         interp.terse = True  # this process's driver, built into the template here
 
 
+#: Our last cell before the memory is taken: collect, and restart the cell numbering so the user's first cell is
+#: <cell 1>.
+_RESET = "__import__('gc').collect()\n__import__('sys').modules['_lcw']._count = 0"
 _lock = threading.Lock()
 _templates: dict[tuple[str, tuple[str, ...]], Template] = {}
 
@@ -55,15 +60,23 @@ def build_template(
     runtime: PythonRuntime,
     modules: tuple[str, ...],
     limits: Limits,
-    baseline: bytes,
+    baseline: Callable[[], bytes],
     workspace_root: str | os.PathLike[str] | None,
 ) -> Template:
-    """The process-wide template for ``modules`` (built on first use, under ``limits``)."""
+    """The process-wide template for ``modules`` (built on first use, under ``limits``; ``baseline`` gives a fresh
+    instance's memory). The driver template (no modules) is loaded from disk when a process stored it before."""
     key = (runtime.digest, modules)
     with _lock:
         found = _templates.get(key)
         if found is not None:
             return found
+        disk_key = template_key(runtime, modules, _RESET)
+        path = template_path(runtime, disk_key)
+        if not modules:
+            stored = load_pages(path, disk_key, limits.memory_bytes)
+            if stored is not None:
+                template = _templates[key] = Template(modules, *stored)
+                return template
         workspace = Workspace(workspace_root)
         try:
             interp = Interpreter(runtime, workspace, limits)
@@ -73,17 +86,19 @@ def build_template(
                 if result.error is not None:
                     raise WasmCallError(f"preloading {', '.join(modules)} failed: {result.error}")
                 # collect, and restart the cell numbering so the user's first cell is <cell 1>
-                interp.run(
-                    "__import__('gc').collect()\n__import__('sys').modules['_lcw']._count = 0", limits, ResultCaps()
-                )
+                interp.run(_RESET, limits, ResultCaps())
                 memory = interp.read_memory()
             finally:
                 interp.close()
         finally:
             workspace.remove()
+        from .snapshot import PAGE, changed_pages  # only to build one
+
         runs = tuple(
             (page * PAGE, memory[page * PAGE : (page + count) * PAGE])
-            for page, count in changed_pages(memory, baseline)
+            for page, count in changed_pages(memory, baseline())
         )
         template = _templates[key] = Template(modules, len(memory), runs)
+        if not modules:
+            store_pages(path, disk_key, template.memory_size, runs)
         return template

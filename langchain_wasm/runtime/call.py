@@ -21,7 +21,6 @@ from .capabilities import Capabilities
 from .context import CallContext
 from .engine import WasmEngine
 from .hostcall import GuestMemoryError
-from .http_client import HttpCallState
 from .kept_linker import KeptContext, WorkspaceQuota
 from .limits import Limits
 from .live import LiveInstance, raise_from
@@ -255,6 +254,8 @@ def execute(
     )
     http = caps.http if needs_host else None
     if http is not None:
+        from .http_types import HttpCallState  # only with a network grant
+
         ctx.http = HttpCallState(http, deadline=ctx.deadline)
     convention_error: LangChainWasmError | None = None
     unexpected: BaseException | None = None

@@ -12,7 +12,7 @@ import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .http_client import HttpCallState
+    from .http_types import HttpCallState
 
 __all__ = ["CallContext", "current", "activate", "swap"]
 

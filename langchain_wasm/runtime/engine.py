@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,6 +40,17 @@ def _wasmtime_version() -> str:
 
 
 WASMTIME_VERSION = _wasmtime_version()
+
+
+def _machine() -> str:
+    """``platform.machine()`` without importing ``platform`` (~2 ms of every cold start)."""
+    if hasattr(os, "uname"):
+        return os.uname().machine
+    import platform
+
+    return platform.machine()
+
+
 _UNSET = object()
 _ASYNC_STACK_DEFAULT = 2 * 1024 * 1024
 
@@ -98,9 +108,7 @@ class WasmEngine:
         #: whether stores of this engine meter fuel (``False``: deadlines only)
         self.consume_fuel = consume_fuel
         self.strategy = strategy
-        self.fingerprint = json.dumps(
-            {"wasmtime": WASMTIME_VERSION, "machine": platform.machine(), **settings}, sort_keys=True
-        )
+        self.fingerprint = json.dumps({"wasmtime": WASMTIME_VERSION, "machine": _machine(), **settings}, sort_keys=True)
         directory = default_cache_dir() if cache_dir is _UNSET else cache_dir
         self.cache = CompileCache(directory, self.fingerprint)  # type: ignore[arg-type]
         self.ticker = EpochTicker(self.engine, tick_s)

@@ -15,12 +15,11 @@ import socket
 import ssl
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from .http_grant import METHODS, HttpDenied, HttpGrant, HttpOrigin, _ip_literal, address_problem
-from .result import HttpMetrics
+from .http_types import HttpCallState, HttpRequest, HttpResponse
 
 __all__ = ["HttpRequest", "HttpResponse", "HttpCallState", "fetch"]
 
@@ -33,56 +32,6 @@ _HOST_OWNED = frozenset(
 #: Guest headers dropped when a redirect leaves the origin (as browsers and requests do).
 _CREDENTIALS = frozenset({"authorization", "cookie"})
 _REDACTED = b"[redacted]"
-
-
-@dataclass(frozen=True, slots=True)
-class HttpRequest:
-    """One request as the guest asked for it."""
-
-    method: str
-    url: str
-    headers: tuple[tuple[str, str], ...] = ()
-    body: bytes = b""
-    follow_redirects: bool = True
-    timeout_s: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class HttpResponse:
-    """What the guest gets back: the final response after redirects, secrets redacted."""
-
-    status: int
-    reason: str
-    url: str
-    headers: tuple[tuple[str, str], ...]
-    body: bytes
-    redirects: int = 0
-
-
-@dataclass(slots=True)
-class HttpCallState:
-    """One call's use of its grant: budgets spent, origins reached, the response waiting to be read."""
-
-    grant: HttpGrant
-    deadline: float | None = None  # the call's time.monotonic() deadline
-    requests: int = 0
-    refused: int = 0
-    bytes_out: int = 0
-    bytes_in: int = 0
-    wall_s: float = 0.0
-    origins: dict[str, int] = field(default_factory=dict)
-    pending: bytes | None = None
-
-    def metrics(self) -> HttpMetrics:
-        return HttpMetrics(
-            requests=self.requests,
-            refused=self.refused,
-            bytes_out=self.bytes_out,
-            bytes_in=self.bytes_in,
-            wall_s=self.wall_s,
-            origins=tuple(sorted(self.origins)),
-            by_origin=tuple(sorted(self.origins.items())),
-        )
 
 
 def fetch(state: HttpCallState, req: HttpRequest) -> HttpResponse:

@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import context
 from .hostcall import GuestMemory, GuestMemoryError, HostStop
-from .http_client import HttpCallState, HttpRequest, HttpResponse, fetch
 from .http_grant import HttpDenied, origin_of
+
+if TYPE_CHECKING:  # the request values load with the first request (a run without a grant never makes one)
+    from .http_types import HttpCallState, HttpRequest, HttpResponse
 
 __all__ = [
     "HTTP_MODULE",
@@ -51,6 +53,8 @@ _FAULT, _TOO_LARGE, _NO_GRANT = -1, -2, -3
 
 def parse_request(frame: bytes) -> HttpRequest:
     """A request frame as an ``HttpRequest``; ``HttpDenied("invalid")`` for anything malformed."""
+    from .http_types import HttpRequest
+
     head, newline, body = frame.partition(b"\n")
     if len(head) > MAX_HEAD_BYTES:
         raise HttpDenied(f"request frame: the JSON line is over {MAX_HEAD_BYTES} bytes", "invalid")
@@ -104,6 +108,8 @@ def handle_frame(state: HttpCallState | None, frame: bytes) -> bytes:
         if state is None:
             scheme, host, port, _ = origin_of(req.url)
             raise HttpDenied(f"no network access to {scheme}://{host}:{port} in this sandbox (no network grant)")
+        from .http_client import fetch  # http.client and ssl load on the first granted request
+
         resp = fetch(state, req)
     except HttpDenied as exc:
         return encode_error(exc.kind, str(exc))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from .binary import ModuleLayout
+if TYPE_CHECKING:
+    from .binary import ModuleLayout
 
 __all__ = ["ExportInfo", "FuncSignature", "ImportInfo", "describe"]
 
