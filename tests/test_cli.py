@@ -91,3 +91,29 @@ def test_warmup_compiles_every_guest(capsys, tmp_path):
     (tmp_path / "weather" / "manifest.toml").write_text('name = "weather"\n')
     assert main(["warmup", "--guests", str(tmp_path)]) == 1
     assert "failed:" in capsys.readouterr().err
+
+
+def test_run_bounds_a_writable_dir_with_the_workspace_flags(tmp_path, capsys):
+    """`--workspace-mb` / `--workspace-entries` set the quota of `--dir ...:rw`; the hostile fill_disk guest
+    sees EDQUOT at it and nothing past it reaches the disk."""
+    fill = GUESTS.parent / "guests" / "hostile" / "fill_disk" / "fill_disk.wasm"
+    work = tmp_path / "w"
+    work.mkdir()
+    argv = ["run", str(fill), "--dir", f"{work}:/w:rw", "--timeout", "10"]
+    assert main([*argv, "--workspace-mb", "1", "--workspace-entries", "20"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got["write"] == got["create"] == got["mkdir"] == "EDQUOT"
+    assert got["written"] <= 2**20
+    assert (work / "big").stat().st_size == got["written"]
+    assert len(list(work.iterdir())) == 20
+    for p in work.iterdir():
+        p.unlink()
+    assert main([*argv, "--workspace-mb", "0.25", "--workspace-entries", "5"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert (got["written"], got["files"]) == (4 * 64 * 1024, 4)  # exactly at the quota still fits
+    from langchain_wasm.cli import build_parser
+    from langchain_wasm.cli._common import limits_from_flags
+
+    ns = build_parser().parse_args([*argv, "--workspace-mb", "0", "--workspace-entries", "0"])
+    limits = limits_from_flags(ns)  # 0 = no bound, as for --timeout and --fuel
+    assert (limits.workspace_bytes, limits.workspace_entries) == (None, None)

@@ -94,6 +94,10 @@ def limit_overrides(ns: argparse.Namespace) -> dict[str, Any]:
         kw["fuel"] = ns.fuel if ns.fuel > 0 else None
     if getattr(ns, "memory_mb", None) is not None:
         kw["memory_bytes"] = int(ns.memory_mb * MIB)
+    if getattr(ns, "workspace_mb", None) is not None:
+        kw["workspace_bytes"] = int(ns.workspace_mb * MIB) if ns.workspace_mb > 0 else None
+    if getattr(ns, "workspace_entries", None) is not None:
+        kw["workspace_entries"] = ns.workspace_entries if ns.workspace_entries > 0 else None
     return kw
 
 
@@ -134,6 +138,10 @@ def sandbox_flags(p: argparse.ArgumentParser) -> None:
         "--env", action="append", metavar="K=V", help="an environment variable the guest sees (K alone: the host's)"
     )
     g.add_argument("--dir", action="append", metavar="HOST:GUEST[:rw]", help="preopen a directory (read-only)")
+    g.add_argument(
+        "--workspace-mb", type=float, help="most a call may hold in its writable --dir folders (0 = none; default 1024)"
+    )
+    g.add_argument("--workspace-entries", type=int, help="most files/folders/links in them (0 = none; default 10000)")
     g.add_argument(
         "--allow-http", action="append", metavar="URL", help="grant HTTP(S) to this origin (lcw_http; repeatable)"
     )
