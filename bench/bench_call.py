@@ -43,9 +43,9 @@ from collections.abc import Callable
 os.environ.setdefault("LANGCHAIN_WASM_CACHE_DIR", tempfile.mkdtemp(prefix="lcw-bench-"))
 
 import wasmtime
-from wasmtime import _ffi as ffi
 
 from langchain_wasm import Limits, WasmModule
+from langchain_wasm.runtime import capi
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _report import Row, add_json_arg, emit
@@ -98,25 +98,13 @@ def main() -> None:
         store.get_fuel()
         return value
 
-    lib_keep = ctypes.PyDLL(ffi.dll._name, handle=ffi.dll._handle)  # constant-time calls keep the GIL
-    lib_free = ctypes.CDLL(ffi.dll._name, handle=ffi.dll._handle)  # calls that may run wasm release it
-
-    def proto(lib: ctypes.CDLL, name: str, res: object, *args: object) -> Callable[..., object]:
-        fn = lib._FuncPtr((name, lib))
-        fn.restype, fn.argtypes = res, list(args)
-        return fn  # type: ignore[no-any-return]
-
-    v, u64, i64, size = ctypes.c_void_p, ctypes.c_uint64, ctypes.c_int64, ctypes.c_size_t
-    store_new = proto(lib_keep, "wasmtime_store_new", v, v, v, v)
-    store_context = proto(lib_keep, "wasmtime_store_context", v, v)
-    store_limiter = proto(lib_keep, "wasmtime_store_limiter", None, v, i64, i64, i64, i64, i64)
-    set_fuel = proto(lib_keep, "wasmtime_context_set_fuel", v, v, u64)
-    set_deadline = proto(lib_keep, "wasmtime_context_set_epoch_deadline", None, v, u64)
-    export_get = proto(lib_keep, "wasmtime_instance_export_get", ctypes.c_bool, v, v, v, size, v)
-    get_fuel = proto(lib_keep, "wasmtime_context_get_fuel", v, v, v)
-    instantiate = proto(lib_free, "wasmtime_instance_pre_instantiate", v, v, v, v, v)
-    func_call = proto(lib_free, "wasmtime_func_call", v, v, v, v, size, v, size, v)
-    store_delete = proto(lib_free, "wasmtime_store_delete", None, v)
+    # The same C functions our hot path binds (runtime/capi.py: plain addresses; constant-time calls keep the GIL,
+    # calls that may run wasm release it), so the floor differs from ours only by what our call does around them.
+    store_new, store_context, store_limiter = capi.store_new, capi.store_context, capi.store_limiter
+    set_fuel, set_deadline, get_fuel = capi.context_set_fuel, capi.context_set_epoch_deadline, capi.context_get_fuel
+    export_get, instantiate = capi.instance_export_get, capi.instance_pre_instantiate
+    func_call, store_delete = capi.func_call, capi.store_delete
+    v = ctypes.c_void_p
     engine_at = ctypes.cast(engine.ptr(), v).value
     pre_at = ctypes.cast(pre.ptr(), v).value
     # one buffer per call: instance (16) | export item (32) | trap* (8) | fuel (8) | 2 params | 1 result (32 each)
