@@ -162,6 +162,22 @@ def _flush_all():
             pass
 
 
+_COMPOUND = ("for", "while", "if", "with", "try", "def", "class", "async", "@")
+
+
+def _single(src, name):
+    """One line with one simple statement, compiled in "single" mode (one compile instead of parsing to an AST
+    and compiling twice: a third of a tiny turn); None for anything else, or if it does not compile so
+    (the AST path then reports the error as for any cell)."""
+    line = src.strip()
+    if not line or "\n" in line or ";" in line or "\\" in line or line.startswith(_COMPOUND):
+        return None
+    try:
+        return compile(src, name, "single")
+    except SyntaxError:
+        return None
+
+
 def run(src, nonce, opts=None):
     global _count, _opts
     if opts is None:
@@ -176,16 +192,27 @@ def run(src, nonce, opts=None):
         stream.cap, stream.used, stream.writes = opts[key], 0, 0
     _lc.cache[name] = (len(src), None, src.splitlines(True), name)
     try:
-        tree = compile(src, name, "exec", _ast.PyCF_ONLY_AST)
-        last = None
-        if tree.body and isinstance(tree.body[-1], _ast.Expr):
-            last = _ast.Expression(tree.body.pop().value)
-        exec(compile(tree, name, "exec"), main)
-        if last is not None:
-            value = eval(compile(last, name, "eval"), main)
-            if value is not None:
-                main["_"] = value
-                frame["result"] = _encode(value, opts["result_chars"])
+        code = _single(src, name)
+        if code is not None:  # one simple statement: its value, if an expression, comes to the display hook
+            shown, hook = [], _sys.displayhook
+            _sys.displayhook = shown.append
+            try:
+                exec(code, main)
+            finally:
+                if _sys.displayhook == shown.append:
+                    _sys.displayhook = hook
+            value = shown[-1] if shown else None
+        else:
+            tree = compile(src, name, "exec", _ast.PyCF_ONLY_AST)
+            last = None
+            if tree.body and isinstance(tree.body[-1], _ast.Expr):
+                last = _ast.Expression(tree.body.pop().value)
+            exec(compile(tree, name, "exec"), main)
+            if last is not None:
+                value = eval(compile(last, name, "eval"), main)
+        if value is not None:
+            main["_"] = value
+            frame["result"] = _encode(value, opts["result_chars"])
     except SystemExit as exc:
         code = exc.code
         if code is not None and not isinstance(code, int):

@@ -27,7 +27,7 @@ from langchain_wasm.runtime.limits import Limits
 from langchain_wasm.runtime.live import LiveInstance
 from langchain_wasm.runtime.result import CallResult
 from langchain_wasm.runtime.signatures import FuncSignature
-from langchain_wasm.runtime.workspace_quota import remaining_quota
+from langchain_wasm.runtime.workspace_quota import quota_left, remaining_quota
 
 from .guest_driver import DRIVER_SOURCE, install_code, turn_code
 from .net_door import HTTP_PREFIX, HTTP_PREFIX_LEN, http_reply
@@ -240,13 +240,21 @@ class Interpreter:
                     tmp.write_bytes(frame[6:])
                     os.replace(tmp, path)
 
-    def _quota(self) -> WorkspaceQuota | None:
+    def _quota(self, used: tuple[int, int] | None = None) -> WorkspaceQuota | None:
         """What this run may still add: the quota less what the workspace holds now (the guest may have
-        deleted files since the last run, so it is measured, not tallied)."""
+        deleted files since the last run, so it is measured, not tallied); ``used``: measured by the caller
+        just now (``Workspace.survey``)."""
+        if used is not None:
+            return quota_left(self.workspace_bytes, self.workspace_entries, used)
         return remaining_quota(self.workspace_bytes, self.workspace_entries, (self.workspace.path, self.workspace.tmp))
 
     def _turn(
-        self, source: str, limits: Limits, collector: _Collector | None, bridge: Bridge | None = None
+        self,
+        source: str,
+        limits: Limits,
+        collector: _Collector | None,
+        bridge: Bridge | None = None,
+        used: tuple[int, int] | None = None,
     ) -> CallResult:
         data = source.encode("utf-8", "surrogatepass")
 
@@ -264,17 +272,26 @@ class Interpreter:
                 _local.collector = _local.live = _local.bridge = None
 
         try:
-            return self.kept.drive(body, limits=limits, file_write_bytes=self.file_write_bytes, quota=self._quota())
+            return self.kept.drive(body, limits=limits, file_write_bytes=self.file_write_bytes, quota=self._quota(used))
         except WasmCallError:
             self.ended = self.kept.ended or "stopped"
             raise
         except MemoryError:
             raise WasmCallError("the interpreter could not allocate memory for the code") from None
 
-    def run(self, code: str, limits: Limits, caps: ResultCaps, *, bridge: Bridge | None = None) -> PythonResult:
+    def run(
+        self,
+        code: str,
+        limits: Limits,
+        caps: ResultCaps,
+        *,
+        bridge: Bridge | None = None,
+        used: tuple[int, int] | None = None,
+    ) -> PythonResult:
         """Run ``code`` as a cell. Limits and traps raise the runtime's typed errors (and end the interpreter);
         everything the code itself does, exceptions included, is in the result. ``bridge`` answers the
-        code's ``_host.call(b"LCWCALL" + request)`` during this turn (on the guest's thread)."""
+        code's ``_host.call(b"LCWCALL" + request)`` during this turn (on the guest's thread). ``used``: what
+        the workspace holds now, ``(bytes, entries)``, if the caller just measured it."""
         if self.ended is not None:
             raise WasmCallError(f"the interpreter has ended ({self.ended})")
         nonce = os.urandom(8).hex()  # secrets.token_hex(8), without importing secrets
@@ -290,7 +307,7 @@ class Interpreter:
         collector = _Collector(caps.frame_bytes, b'{"nonce": "' + nonce.encode() + b'"')
         same = self.terse and options == self._sent
         self._sent = None  # until this turn is known to have reached the driver
-        raw = self._turn(turn_code(code, nonce, None if same else options), limits, collector, bridge)
+        raw = self._turn(turn_code(code, nonce, None if same else options), limits, collector, bridge, used)
         if collector.frame is not None:
             self._sent = options
         status = int(raw.value) if raw.value is not None else -1

@@ -226,10 +226,10 @@ class WasmPythonSandbox:
         try:
             for name, data in (files or {}).items():
                 workspace.write(name, data)
-            before = workspace.files()
+            before, used = workspace.survey()
             if interp is None:
                 interp = make_in(workspace, runtime, lim, template, self.file_write_bytes, self.http, self._quota)
-            result = interp.run(code, lim, self.result_caps)
+            result = interp.run(code, lim, self.result_caps, used=used)
             return self._with_files(result, workspace, before)
         finally:
             if self.prewarm:

@@ -140,9 +140,9 @@ class PythonSession:
                     "session with its budget: sandbox.session(limits=Limits(fuel=...))"
                 )
             self.last_used = time.monotonic()
-            before = self.workspace.files()
+            before, used = self.workspace.survey()
             try:
-                result = self._interp.run(code, lim, self.sandbox.result_caps, bridge=bridge)
+                result = self._interp.run(code, lim, self.sandbox.result_caps, bridge=bridge, used=used)
                 return with_changed_files(result, self.workspace, before, self.sandbox.result_caps)
             except WasmCallError as exc:
                 if exc.args and isinstance(exc.args[0], str):

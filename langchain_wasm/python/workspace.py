@@ -18,7 +18,7 @@ import weakref
 from dataclasses import replace
 from pathlib import Path
 
-from langchain_wasm.runtime.nofollow import FILE_READ_FLAGS, open_dir, regular_files, remove_tree
+from langchain_wasm.runtime.nofollow import FILE_READ_FLAGS, open_dir, regular_files, remove_tree, walk
 from langchain_wasm.runtime.workspace_quota import usage
 
 from .results import PythonResult, ResultCaps
@@ -133,6 +133,19 @@ class Workspace:
                 raise WorkspaceError("the snapshot's workspace does not match its index")
             self.write(rel, body[offset : offset + size])
             offset += size
+
+    def survey(self) -> tuple[dict[str, tuple[int, int]], tuple[int, int]]:
+        """``(files(), usage())`` from one walk of each folder (a run needs both before it starts)."""
+        files: dict[str, tuple[int, int]] = {}
+        total = entries = 0
+        for prefix, listing in walk(self.path):
+            entries += len(listing)
+            for name, info in listing:
+                if stat.S_ISREG(info.st_mode):
+                    total += info.st_size
+                    files[prefix + name] = (info.st_size, info.st_mtime_ns)
+        tmp_bytes, tmp_entries = usage((self.tmp,))
+        return files, (total + tmp_bytes, entries + tmp_entries)
 
     def usage(self) -> tuple[int, int]:
         """(bytes in regular files, directory entries) under the workspace and its ``/tmp``, links not followed."""

@@ -7,6 +7,10 @@ thread usually has 8 MiB, other threads whatever the platform gives (2 MiB with 
 unlimited). Engines with a large ``max_wasm_stack`` (the CPython guest needs several MiB to raise a clean
 ``RecursionError``) therefore run their guests here: a small pool of daemon threads created with an explicit
 stack size.
+
+A call runs on the calling thread instead when that thread has the room (``fits_here``, measured by
+``native_stack.stack_room``): ``max_wasm_stack`` plus ``_INLINE_MARGIN`` for the host frames a guest's calls into
+the host stack up below its own (a hand-off to a pool thread costs two thread wake-ups, most of a short turn).
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ import queue
 import threading
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
+
+from .native_stack import stack_room
 
 __all__ = ["GuestFuture", "GuestThreads", "guest_threads"]
 
@@ -62,6 +68,9 @@ class GuestFuture(Generic[T]):
 
 
 _HOST_MARGIN = 8 * 1024 * 1024  # host frames below the wasm entry (Python, ctypes, wasmtime's trampolines)
+#: host frames a guest's calls into the host (ours, a bridge's tool) may stack below the wasm frames, when the
+#: call runs on the caller's own thread
+_INLINE_MARGIN = 3 * 1024 * 1024
 _STACK_SIZE_LOCK = threading.Lock()
 
 
@@ -73,10 +82,12 @@ class GuestThreads:
         max_workers: how many guests may run at once; further calls wait in line.
     """
 
-    def __init__(self, stack_bytes: int, max_workers: int = 8) -> None:
+    def __init__(self, stack_bytes: int, max_workers: int = 8, *, inline_bytes: int | None = None) -> None:
         if stack_bytes < 1024 * 1024 or max_workers < 1:
             raise ValueError("GuestThreads needs at least 1 MiB of stack and one worker")
         self.stack_bytes = stack_bytes
+        #: the native stack a call needs left on the calling thread to run there (``None``: never, always hop)
+        self.inline_bytes = inline_bytes
         self.max_workers = max_workers
         self._jobs: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...], GuestFuture[Any]] | None] = (
             queue.SimpleQueue()
@@ -96,12 +107,21 @@ class GuestThreads:
         return future
 
     def on_own_thread(self) -> bool:
-        """True on one of this pool's threads (where a job may run inline)."""
+        """True on one of this pool's threads."""
         return getattr(_local, "pool", None) is self
+
+    def fits_here(self) -> bool:
+        """True where a job may run on the calling thread: it has ``inline_bytes`` of stack left, or (where the
+        room cannot be measured) it is one of this pool's threads at its first level."""
+        if self.inline_bytes is not None:
+            room = stack_room()
+            if room is not None:
+                return room >= self.inline_bytes
+        return self.on_own_thread()
 
     def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(*args)`` on a pool thread and wait for it (the current thread if it already is one)."""
-        if self.on_own_thread():
+        if self.fits_here():
             return fn(*args)
         return self.submit(fn, *args).result()
 
@@ -142,5 +162,5 @@ def guest_threads(max_wasm_stack: int) -> GuestThreads:
     with _pools_lock:
         pool = _pools.get(stack)
         if pool is None:
-            pool = _pools[stack] = GuestThreads(stack, max_workers=16)
+            pool = _pools[stack] = GuestThreads(stack, max_workers=16, inline_bytes=max_wasm_stack + _INLINE_MARGIN)
         return pool

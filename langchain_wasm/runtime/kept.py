@@ -154,7 +154,7 @@ class KeptInstance:
         with self._lock:
             if self.ended is not None:
                 raise WasmCallError(f"{self.name}: the instance has ended ({self.ended}); start a new one")
-            if self._pool.on_own_thread():
+            if self._pool.fits_here():
                 result = self._drive(body, limits, file_write_bytes, quota)
             else:
                 job = self._pool.submit(self._drive, body, limits, file_write_bytes, quota)

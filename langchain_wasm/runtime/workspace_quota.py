@@ -33,6 +33,7 @@ __all__ = [
     "call_quota",
     "install_forwarders",
     "quota_applies",
+    "quota_left",
     "refuse_unbounded_component",
     "remaining_quota",
     "usage",
@@ -60,7 +61,14 @@ def remaining_quota(
     """What may still be added under ``paths``: the quota less what they hold now (``None``: no quota at all)."""
     if max_bytes is None and max_entries is None:
         return None
-    used_bytes, used_entries = usage(paths)
+    return quota_left(max_bytes, max_entries, usage(paths))
+
+
+def quota_left(max_bytes: int | None, max_entries: int | None, used: tuple[int, int]) -> WorkspaceQuota | None:
+    """The quota less ``used`` = ``(bytes, entries)`` measured by ``usage`` (``None``: no quota at all)."""
+    if max_bytes is None and max_entries is None:
+        return None
+    used_bytes, used_entries = used
     return WorkspaceQuota(
         None if max_bytes is None else max(0, max_bytes - used_bytes),
         None if max_entries is None else max(0, max_entries - used_entries),

@@ -1,0 +1,108 @@
+"""The ways a cell reaches the interpreter, checked to give what the general path gives.
+
+A one-line cell with one simple statement is compiled in "single" mode (one compile; its value comes through
+``sys.displayhook``) instead of parsed to an AST and compiled twice. Prefixing ``pass`` sends the same code down
+the general path, so each one-liner here is run both ways and the results must agree. The guest also runs on
+the calling thread when it has the stack for it, else on a pool thread: deep recursion must end cleanly from a
+thread of either kind.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from langchain_wasm.errors import WasmLimitError, WasmTrapError
+
+ONE_LINERS = [
+    "1 + 1",
+    "print(1 + 1)",
+    "x = 5",
+    "x",
+    "x += 1",
+    "x * 2",
+    "None",
+    "[i * i for i in range(4)]",
+    "import math",
+    "math.pi",
+    "lambda y=1: y",
+    "'a=b'",
+    "{'k': [1, 2]}",
+    "1 / 0",
+    "undefined_name",
+    "def f(: pass",
+    "  x",  # an unexpected indent
+    "x; x",  # two statements: the general path
+    "for i in range(3): i",  # a compound statement: the general path (nothing shown)
+    "_",
+    "raise SystemExit(3)",
+]
+
+
+def _view(r):
+    err = (r.error.type, r.error.message.replace("<cell 2>", "<cell>").replace("line 2", "line 1")) if r.error else None
+    result = r.result
+    if callable(result) or (isinstance(result, str) and " at 0x" in result):
+        result = "<object>"
+    return result, r.stdout, r.stderr.count("\n") > 0, err, r.exit_code
+
+
+@pytest.mark.parametrize("code", ONE_LINERS)
+def test_a_one_liner_gives_what_the_general_path_gives(sandbox, code):
+    with sandbox.session() as fast, sandbox.session() as general:
+        for s in (fast, general):
+            s.run("import math\nx = 5\n_ = 'before'")
+        got = _view(fast.run(code))
+        want = _view(general.run("pass\n" + code))
+        assert got == want, (code, got, want)
+
+
+def test_the_display_hook_is_put_back(session):
+    session.run("1 + 1")
+    assert session.run("import sys\nsys.displayhook is sys.__displayhook__").result is True
+    session.run("import sys; sys.displayhook = lambda v: None")  # a cell's own hook is kept
+    assert session.run("sys.displayhook is sys.__displayhook__").result is False
+
+
+def test_a_one_liners_traceback_names_its_cell(session):
+    r = session.run("1 / 0")
+    assert r.error.type == "ZeroDivisionError"
+    assert 'File "<cell 1>", line 1' in r.error.traceback
+    assert "<lcw-driver>" not in r.error.traceback
+
+
+def _outcome(fn):
+    try:
+        r = fn()
+    except (WasmLimitError, WasmTrapError) as exc:
+        return "host", exc.trap_code
+    return "python", r.error.type if r.error else None
+
+
+RECURSE = "import sys\nsys.setrecursionlimit(10**6)\ndef f(n):\n    return f(n + 1)\nf(0)"
+
+
+@pytest.mark.parametrize("stack_mib", [1, 8, 64])
+def test_deep_recursion_ends_cleanly_from_any_thread(sandbox, stack_mib):
+    """1 MiB cannot hold the guest's 4 MiB wasm stack (the call hops to a pool thread), 8 MiB is a default
+    thread, 64 MiB runs it in place: each ends with a clean error and the host goes on."""
+    box: dict[str, object] = {}
+
+    def work() -> None:
+        box["outcome"] = _outcome(lambda: sandbox.run(RECURSE, timeout_s=30))
+
+    previous = threading.stack_size(stack_mib * 1024 * 1024)
+    try:
+        t = threading.Thread(target=work)
+        t.start()
+    finally:
+        threading.stack_size(previous)
+    t.join(120)
+    assert box["outcome"] in {
+        ("python", "RecursionError"),
+        ("python", "MemoryError"),
+        ("host", "stack_overflow"),
+        ("host", "interrupt"),
+    }, box
+    assert sandbox.run("print(2 + 2)").stdout == "4\n"  # the host is fine
