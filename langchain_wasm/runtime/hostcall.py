@@ -46,6 +46,9 @@ class GuestMemoryError(Exception):
     """A guest pointer or length falls outside its linear memory."""
 
 
+_MEMORY_NAME = ctypes.create_string_buffer(b"memory")  # read-only to the engine: one buffer serves every call
+
+
 class GuestMemory:
     """Bounds-checked access to a guest's linear memory (the caller's, inside a host function)."""
 
@@ -54,9 +57,8 @@ class GuestMemory:
     def __init__(self, caller: Any) -> None:
         self._caller = caller
         item = ffi.wasmtime_extern_t()
-        name = b"memory"
         if (
-            not ffi.wasmtime_caller_export_get(caller, ctypes.create_string_buffer(name), len(name), ctypes.byref(item))
+            not ffi.wasmtime_caller_export_get(caller, _MEMORY_NAME, 6, ctypes.byref(item))
             or int(item.kind) != ffi.WASMTIME_EXTERN_MEMORY.value
         ):
             raise GuestMemoryError("the calling module exports no linear memory named 'memory'")

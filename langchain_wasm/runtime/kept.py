@@ -78,6 +78,7 @@ class KeptInstance:
         self.limits = limits
         self._caps = capabilities
         self._signatures = dict(signatures)
+        self._externs: dict[str, Any] = {}  # the exports' handles, looked up on first use
         self._lock = threading.Lock()
         #: the running call's context (its live stdout/stderr buffers), or None between calls
         self.live: KeptContext | None = None
@@ -204,7 +205,7 @@ class KeptInstance:
         prev = context.swap(ctx)
         self.live = ctx
         try:
-            value = body(LiveInstance(self._cctx, self._instance, self._signatures))
+            value = body(LiveInstance(self._cctx, self._instance, self._signatures, self._externs))
         except wasmtime.ExitTrap as exc:
             exit_code = exc.code
             self.ended = f"the guest exited with status {exc.code}"
