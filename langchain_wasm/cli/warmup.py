@@ -52,6 +52,7 @@ def run(ns: argparse.Namespace) -> int:
     print(f"Compiling {len(manifests)} guests into {cache or 'memory (no disk cache)'}", file=sys.stderr)
     if ns.python or ns.python_fuel:
         from langchain_wasm.python import WasmPythonSandbox
+        from langchain_wasm.python.runtime_files import runtime_is_compiled
         from langchain_wasm.runtime import Limits
 
         # Cranelift builds, in-process (never the Winch first tier): what the default runs need, then the
@@ -59,9 +60,10 @@ def run(ns: argparse.Namespace) -> int:
         for label, limits in (("", None), (" fuel-metering build", Limits(fuel=10**12))):
             if limits is not None and not ns.python_fuel:
                 continue
-            print(
-                f"[python] compiling CPython-on-WASI{label} once (~2.5 min, 2.8 GB the first time)...", file=sys.stderr
-            )
+            if runtime_is_compiled(fuel=limits is not None):
+                print(f"[python] CPython-on-WASI{label}: loading it from the cache...", file=sys.stderr)
+            else:
+                print(f"[python] compiling CPython-on-WASI{label} once (~2.5 min, 2.8 GB)...", file=sys.stderr)
             timings = WasmPythonSandbox(limits=limits, prewarm=False, winch_first=False).warm_up()
             print(f"[python] ready: {json.dumps(timings)}", file=sys.stderr)
     failed = 0

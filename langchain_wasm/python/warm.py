@@ -26,9 +26,12 @@ from .runtime_files import PythonRuntime
 from .template import Template
 from .workspace import Workspace
 
-__all__ = ["WARM_UP", "Ready", "WarmPool", "make_in", "new_pool", "warm_up"]
+__all__ = ["MAX_READY", "WARM_UP", "Ready", "WarmPool", "make_in", "new_pool", "warm_up"]
 
 Ready = tuple[Interpreter, Workspace]
+#: Interpreters kept made ahead per pool, one per kind of run (limits, runtime build): each holds ~40 MiB, and a
+#: kind no longer asked for (the Winch build once Cranelift's is in) must not hold it for the process's life.
+MAX_READY = 2
 
 
 class WarmPool:
@@ -86,15 +89,20 @@ class WarmPool:
                     ready[0].close()
                     ready[1].remove()
                 ready = None
+            evicted: list[Ready] = []
             with self._cond:
                 self._making.discard(key)
                 if ready is not None and not self._stopped:
                     self._ready[key] = ready
                     ready = None
+                    while len(self._ready) > MAX_READY:  # the oldest kind first (e.g. a Winch build after the
+                        evicted.append(self._ready.pop(next(iter(self._ready))))  # switch to Cranelift)
                 self._cond.notify_all()
             if ready is not None:  # stopped meanwhile
-                ready[0].close()
-                ready[1].remove()
+                evicted.append(ready)
+            for interp, workspace in evicted:
+                interp.close()
+                workspace.remove()
 
         self._jobs.append(build)
         self._start()

@@ -146,3 +146,27 @@ def test_a_warmed_up_interpreter_looks_fresh_to_the_user(warm):
     assert r.stdout == "[]\n"
     assert r.error.type == "ZeroDivisionError"
     assert "<cell 1>" in r.error.traceback
+
+
+def test_a_pool_keeps_at_most_max_ready_kinds_made_ahead(warm):
+    """Runs of three kinds (three memory caps) each order one made ahead; only the newest MAX_READY stay, and the
+    one pushed out is closed (a Winch interpreter after the switch to Cranelift is such a kind)."""
+    import time
+
+    from langchain_wasm.python.warm import MAX_READY
+
+    made: list[int] = []
+    for cap in (256, 384, 512):
+        assert warm.run("print(1)", limits=Limits(memory_bytes=cap * MIB)).stdout == "1\n"
+        deadline = time.monotonic() + 60
+        while len(warm._warm._ready) < min(len(made) + 1, MAX_READY) or warm._warm._making:
+            assert time.monotonic() < deadline, "the pool did not make the next interpreter"
+            time.sleep(0.01)
+        made.append(cap)
+        kept = dict(warm._warm._ready)
+        assert len(kept) <= MAX_READY
+    assert len(kept) == MAX_READY
+    caps = sorted(key[2] // MIB for key in kept)
+    assert caps == [384, 512]  # the oldest kind went
+    for interp, _ in kept.values():
+        assert interp.ended is None
