@@ -15,11 +15,12 @@ import os
 import threading
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from langchain_wasm.errors import WasmCallError
 from langchain_wasm.runtime.capabilities import Capabilities, HostFunction, Preopen
 from langchain_wasm.runtime.hostcall import GuestMemory, GuestMemoryError
+from langchain_wasm.runtime.http_grant import HttpGrant
 from langchain_wasm.runtime.kept import KeptInstance
 from langchain_wasm.runtime.kept_linker import WorkspaceQuota
 from langchain_wasm.runtime.limits import Limits
@@ -33,9 +34,6 @@ from .net_door import HTTP_PREFIX, HTTP_PREFIX_LEN, http_reply
 from .results import PythonError, PythonResult, ResultCaps, parse_frame
 from .runtime_files import PythonRuntime
 from .workspace import GUEST_WORKSPACE, Workspace
-
-if TYPE_CHECKING:
-    from langchain_wasm.runtime.http_grant import HttpGrant
 
 __all__ = ["BRIDGE_PREFIX", "Bridge", "Interpreter", "GUEST_ENV"]
 

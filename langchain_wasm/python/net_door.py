@@ -8,16 +8,12 @@ network grant every frame is answered with "no network access to <origin> in thi
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import wasmtime
 
 from langchain_wasm.runtime import context
-from langchain_wasm.runtime.hostcall import HostStop
-
-if TYPE_CHECKING:
-    from langchain_wasm.runtime.hostcall import GuestMemory
-    from langchain_wasm.runtime.live import LiveInstance
+from langchain_wasm.runtime.hostcall import GuestMemory, HostStop
+from langchain_wasm.runtime.http_host import current_state, encode_error, frame_limit, handle_frame, stop_if_late
+from langchain_wasm.runtime.live import LiveInstance
 
 __all__ = ["HTTP_PREFIX", "HTTP_PREFIX_LEN", "http_reply"]
 
@@ -33,9 +29,6 @@ def http_reply(
     """Answer the request frame at ``[ptr, ptr + length)`` (prefix included) through the door's out-pointers."""
     if live is None:
         return _FAULT
-    # the network host loads with the first request frame (a run whose code never touches the network has none)
-    from langchain_wasm.runtime.http_host import current_state, encode_error, frame_limit, handle_frame, stop_if_late
-
     mem.check(out_ptr_ptr, 4)
     mem.check(out_len_ptr, 4)
     state = current_state()

@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from langchain_wasm.errors import WasmCallError
+from langchain_wasm.runtime.http_grant import HttpGrant, HttpOrigin
 from langchain_wasm.runtime.limits import MIB, Limits
 
 from .interpreter import WORKSPACE_BYTES, WORKSPACE_ENTRIES, Interpreter
@@ -21,9 +22,7 @@ from .tiers import current_runtime
 from .warm import Ready, make_in, new_pool
 from .workspace import Workspace, with_changed_files
 
-if TYPE_CHECKING:  # sessions, snapshots and the network grant load on first use (a one-shot run needs none)
-    from langchain_wasm.runtime.http_grant import HttpGrant, HttpOrigin
-
+if TYPE_CHECKING:  # sessions and snapshots load on first use (a one-shot run needs neither)
     from .session import PythonSession
 
 __all__ = ["PYTHON_LIMITS", "WasmPythonSandbox"]
@@ -139,11 +138,7 @@ class WasmPythonSandbox:
             if not all(part.isidentifier() for part in name.split(".")):
                 raise ValueError(f"preload names modules; {name!r} is not a module name")
         self.quiet = quiet
-        self.http: HttpGrant | None = None
-        if http is not None:
-            from langchain_wasm.runtime.http_grant import HttpGrant
-
-            self.http = HttpGrant.of(http)
+        self.http: HttpGrant | None = HttpGrant.of(http) if http is not None else None
         self._sessions: dict[str, PythonSession] = {}
         self._lock = threading.Lock()
         self._baseline: bytes | None = None

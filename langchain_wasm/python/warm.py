@@ -16,8 +16,8 @@ import contextlib
 import threading
 import weakref
 from collections.abc import Callable, Hashable
-from typing import TYPE_CHECKING
 
+from langchain_wasm.runtime.http_grant import HttpGrant
 from langchain_wasm.runtime.limits import Limits
 
 from .interpreter import WORKSPACE_BYTES, WORKSPACE_ENTRIES, Interpreter
@@ -25,9 +25,6 @@ from .results import ResultCaps
 from .runtime_files import PythonRuntime
 from .template import Template
 from .workspace import Workspace
-
-if TYPE_CHECKING:
-    from langchain_wasm.runtime.http_grant import HttpGrant
 
 __all__ = ["WARM_UP", "Ready", "WarmPool", "make_in", "new_pool", "warm_up"]
 

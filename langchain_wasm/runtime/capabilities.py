@@ -10,14 +10,13 @@ an allow-list of origins the host reaches on the guest's behalf through the ``lc
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-if TYPE_CHECKING:  # the network grant loads with the first Capabilities(http=...) (most calls have none)
-    from .http_grant import HttpGrant
+from .http_grant import HttpGrant, HttpOrigin
+from .http_host import HTTP_MODULE, http_request, http_response
 
 __all__ = [
     "WASI_MODULE",
@@ -111,31 +110,11 @@ class HostFunction:
             raise ValueError(f"HostFunction {self.module}.{self.name}: at most one result is supported")
 
 
-_http_functions: tuple[HostFunction, ...] | None = None
-
-
-def _http_host_functions() -> tuple[HostFunction, ...]:
-    """``HTTP_FUNCTIONS``, made on first use: the network host loads only for a grant."""
-    global _http_functions
-    if _http_functions is None:
-        from .http_host import HTTP_MODULE, http_request, http_response
-
-        _http_functions = (
-            HostFunction(HTTP_MODULE, "request", ("i32", "i32"), ("i32",), http_request, memory=True),
-            HostFunction(HTTP_MODULE, "response", ("i32", "i32"), ("i32",), http_response, memory=True),
-        )
-    return _http_functions
-
-
-if TYPE_CHECKING:
-    #: The network grant's host functions (``lcw_http.request`` / ``lcw_http.response``), linked with ``http=``.
-    HTTP_FUNCTIONS: tuple[HostFunction, ...] = ()
-
-
-def __getattr__(name: str) -> Any:
-    if name == "HTTP_FUNCTIONS":
-        return _http_host_functions()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+#: The network grant's host functions (``lcw_http.request`` / ``lcw_http.response``), linked with ``http=``.
+HTTP_FUNCTIONS: tuple[HostFunction, ...] = (
+    HostFunction(HTTP_MODULE, "request", ("i32", "i32"), ("i32",), http_request, memory=True),
+    HostFunction(HTTP_MODULE, "response", ("i32", "i32"), ("i32",), http_response, memory=True),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,13 +156,10 @@ class Capabilities:
         object.__setattr__(self, "inherit_env", tuple(self.inherit_env))
         object.__setattr__(self, "preopens", tuple(self.preopens))
         # the http functions follow the grant: present with it, absent without (also after dataclasses.replace)
-        functions = tuple(self.host_functions)
-        # a function can be one of the network host's only once that module is loaded: else nothing to drop
-        if self.http is not None or f"{__package__}.http_host" in sys.modules:
-            functions = tuple(hf for hf in functions if hf not in _http_host_functions())
+        functions = tuple(hf for hf in self.host_functions if hf not in HTTP_FUNCTIONS)
         if self.http is not None:
             object.__setattr__(self, "http", _grant(self.http))
-            functions += _http_host_functions()
+            functions += HTTP_FUNCTIONS
         object.__setattr__(self, "host_functions", functions)
         for key, value in self.env.items():
             if not isinstance(key, str) or not isinstance(value, str) or "=" in key or "\0" in key + value:
@@ -235,8 +211,6 @@ class Capabilities:
 
 
 def _grant(value: Any) -> HttpGrant:
-    from .http_grant import HttpGrant, HttpOrigin
-
     if isinstance(value, (HttpGrant, HttpOrigin, str, list, tuple)):
         return HttpGrant.of(value)
     raise TypeError(f"Capabilities.http: expected an HttpGrant or a list of origins, got {type(value).__name__}")
