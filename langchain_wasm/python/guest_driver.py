@@ -11,8 +11,6 @@ Everything the frame says is checked again by the host; the guest is never trust
 
 from __future__ import annotations
 
-import base64
-
 from .guest_net import NET_SOURCE, REQUESTS_SOURCE
 
 __all__ = ["DRIVER_SOURCE", "install_code", "turn_code"]
@@ -268,6 +266,8 @@ def install_code(compiled: bytes | None = None) -> str:
             "__import__('_host').call(b'LCWDRV' + __import__('marshal').dumps(_c))\n"
         )
     else:
+        import base64
+
         load = f"_c = __import__('marshal').loads(__import__('binascii').a2b_base64({base64.b64encode(compiled)!r}))\n"
     return (
         "import sys as _s, types as _t\n_m = _t.ModuleType('_lcw')\n"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
 import json
 from dataclasses import dataclass, field
@@ -120,6 +118,8 @@ class PythonResult:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly form (images as base64) for tool artifacts and graph state."""
+        import base64
+
         return {
             "stdout": self.stdout,
             "stderr": self.stderr,
@@ -180,6 +180,9 @@ def parse_frame(raw: bytes | None, nonce: str, caps: ResultCaps) -> tuple[dict[s
         out["exit_code"] = frame["exit"] & 0xFF if frame["exit"] >= 0 else 1
     images: list[bytes] = []
     items = frame.get("images")
+    if items:  # base64 loads with the first figure (most runs draw none)
+        import base64
+        import binascii
     for item in items if isinstance(items, list) else []:
         try:
             png = base64.b64decode(item, validate=True) if isinstance(item, str) else b""

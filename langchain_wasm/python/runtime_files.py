@@ -28,7 +28,6 @@ import tempfile
 import threading
 import time
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -55,19 +54,37 @@ PYTHON_WASM_STACK = 4 * 1024 * 1024
 _MPL_MEMBER = "matplotlib/mpl-data.zip"
 
 
-@dataclass(frozen=True)
 class PythonRuntime:
-    """Everything a sandbox needs to start interpreters: the compiled module and its read-only files."""
+    """Everything a sandbox needs to start interpreters: the compiled module and its read-only files.
 
-    engine: WasmEngine
-    module: wasmtime.Module
-    imports: tuple[tuple[str, str], ...]
-    digest: str
-    lib_dir: Path
-    mpl_dir: Path | None
-    zip_name: str
-    python_version: str
-    packages: tuple[tuple[str, str], ...]
+    One per engine per process, never changed; a plain class because a dataclass costs ~1 ms of every cold start.
+    """
+
+    __slots__ = (
+        "digest", "engine", "imports", "lib_dir", "module", "mpl_dir", "packages", "python_version", "zip_name"
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        engine: WasmEngine,
+        module: wasmtime.Module,
+        imports: tuple[tuple[str, str], ...],
+        digest: str,
+        lib_dir: Path,
+        mpl_dir: Path | None,
+        zip_name: str,
+        python_version: str,
+        packages: tuple[tuple[str, str], ...],
+    ) -> None:
+        self.engine = engine
+        self.module = module
+        self.imports = imports
+        self.digest = digest
+        self.lib_dir = lib_dir
+        self.mpl_dir = mpl_dir
+        self.zip_name = zip_name
+        self.python_version = python_version
+        self.packages = packages
 
     @property
     def mpl_guest_path(self) -> str:
@@ -94,11 +111,11 @@ def python_engine(*, fuel: bool = True, strategy: str = "cranelift") -> WasmEngi
         return engine
 
 
-@dataclass(frozen=True)
 class _Files:
-    snapshot: Path
-    stdlib_zip: Path
-    manifest: Path
+    __slots__ = ("manifest", "snapshot", "stdlib_zip")
+
+    def __init__(self, snapshot: Path, stdlib_zip: Path, manifest: Path) -> None:
+        self.snapshot, self.stdlib_zip, self.manifest = snapshot, stdlib_zip, manifest
 
 
 def _artifacts() -> _Files:

@@ -25,13 +25,15 @@ Cranelift compile.
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import sys
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from .runtime_files import PythonRuntime, load_runtime, loaded_runtime, runtime_is_compiled
+
+if TYPE_CHECKING:  # subprocess loads with the first background compile (a warm cache never starts one)
+    import subprocess
 
 __all__ = ["ENV_WINCH_FIRST", "background_compiles", "current_runtime", "winch_first_default"]
 
@@ -87,6 +89,9 @@ def current_runtime(*, fuel: bool, quiet: bool = False, winch_first: bool | None
 
 def _start_background(fuel: bool, quiet: bool) -> None:
     """Start (once per process, again only if the last one failed) the low-priority Cranelift compile."""
+    import shutil
+    import subprocess
+
     with _lock:
         running = _background.get(fuel)
         if running is not None and running.poll() in (None, 0):

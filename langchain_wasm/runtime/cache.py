@@ -39,7 +39,8 @@ def default_cache_dir() -> Path:
     return Path(base) / "langchain-wasm"
 
 
-_ENTRY = re.compile(r"^(\.tmp-.*|[0-9a-f]{64}\.(cwasm|json))$")
+#: Our entries' names; compiled by ``re`` on first use (only ``clear_cache_dir`` needs it), not at import.
+_ENTRY = r"^(\.tmp-.*|[0-9a-f]{64}\.(cwasm|json))$"
 
 
 def clear_cache_dir(directory: str | os.PathLike[str]) -> tuple[int, int]:
@@ -50,7 +51,7 @@ def clear_cache_dir(directory: str | os.PathLike[str]) -> tuple[int, int]:
     if not folder.is_dir():
         return 0, 0
     for entry in os.scandir(folder):
-        if entry.is_file(follow_symlinks=False) and _ENTRY.match(entry.name):
+        if entry.is_file(follow_symlinks=False) and re.match(_ENTRY, entry.name):
             size = entry.stat(follow_symlinks=False).st_size
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(entry.path)

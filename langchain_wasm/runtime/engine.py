@@ -31,7 +31,15 @@ def _wasmtime_version() -> str:
     """wasmtime-py's version from its ``.dist-info`` folder name (``importlib.metadata`` costs ~20-60 ms of
     every cold start); ``importlib.metadata`` when the folder is not unambiguous."""
     site = Path(wasmtime.__file__).resolve().parent.parent
-    found = [d.name[len("wasmtime-") : -len(".dist-info")] for d in site.glob("wasmtime-*.dist-info")]
+    try:  # a plain listing: ``Path.glob`` costs ~0.5 ms more here
+        names = os.listdir(site)
+    except OSError:
+        names = []
+    found = [
+        n[len("wasmtime-") : -len(".dist-info")]
+        for n in names
+        if n.startswith("wasmtime-") and n.endswith(".dist-info")
+    ]
     if len(found) == 1 and found[0].replace(".", "").isalnum():
         return found[0]
     from importlib.metadata import version

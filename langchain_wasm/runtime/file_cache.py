@@ -41,6 +41,7 @@ CompileEvent = Callable[[str, dict[str, Any]], None]
 
 _lock = threading.Lock()
 _key_locks: dict[str, threading.Lock] = {}
+_seen: dict[tuple[str, str], tuple[list[int], str]] = {}  # (memo file, path) -> (stamp, digest), this process
 _loaded: weakref.WeakKeyDictionary[WasmEngine, dict[str, wasmtime.Module]] = weakref.WeakKeyDictionary()
 
 
@@ -64,16 +65,22 @@ def file_sha256(path: str | os.PathLike[str], cache_dir: Path | None) -> str:
     memo_path = cache_dir / _MEMO if cache_dir is not None else None
     memo: dict[str, Any] = {}
     if memo_path is not None:
+        # what this process read or wrote for the same stamp: a load asks up to 4 times, each a JSON read
+        seen = _seen.get((str(memo_path), real))
+        if seen is not None and seen[0] == stamp:
+            return seen[1]
         with contextlib.suppress(OSError, ValueError):
             memo = json.loads(memo_path.read_text())
         entry = memo.get(real)
         if isinstance(entry, dict) and entry.get("stamp") == stamp and isinstance(entry.get("sha256"), str):
+            _seen[(str(memo_path), real)] = (stamp, str(entry["sha256"]))
             return str(entry["sha256"])
     digest = _hash(real)
     if memo_path is not None:
         memo[real] = {"stamp": stamp, "sha256": digest}
         with contextlib.suppress(OSError):
             CompileCache._write_atomic(memo_path, json.dumps(memo, indent=1).encode())
+        _seen[(str(memo_path), real)] = (stamp, digest)
     return digest
 
 

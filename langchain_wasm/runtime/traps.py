@@ -43,7 +43,17 @@ _HINTS = {
 }
 
 
+_by_description: dict[str, wasmtime.TrapCode] | None = None
+
+
 def _descriptions() -> dict[str, wasmtime.TrapCode]:
+    """wasmtime's own description of each trap code ("wasm trap: integer overflow"), for errors without a code.
+
+    Made on first use: it builds one trap per code, ~1 ms that a process whose calls never trap should not pay.
+    """
+    global _by_description
+    if _by_description is not None:
+        return _by_description
     out: dict[str, wasmtime.TrapCode] = {}
     for code in wasmtime.TrapCode:
         try:
@@ -51,11 +61,8 @@ def _descriptions() -> dict[str, wasmtime.TrapCode]:
         except Exception:  # pragma: no cover - a code this wasmtime cannot construct
             continue
         out[trap.message.strip()] = code
+    _by_description = out
     return out
-
-
-#: wasmtime's own description of each trap code ("wasm trap: integer overflow"), for errors without a code.
-_BY_DESCRIPTION = _descriptions()
 
 
 def trap_code(exc: BaseException) -> wasmtime.TrapCode | None:
@@ -65,7 +72,7 @@ def trap_code(exc: BaseException) -> wasmtime.TrapCode | None:
         return exc.trap_code
     if isinstance(exc, wasmtime.WasmtimeError):
         for line in str(exc).splitlines():
-            code = _BY_DESCRIPTION.get(line.strip().lstrip("0123456789:").strip())
+            code = _descriptions().get(line.strip().lstrip("0123456789:").strip())
             if code is not None:
                 return code
     return None
@@ -157,6 +164,6 @@ def _trap_text(exc: BaseException) -> str:
     text = exc.message if isinstance(exc, wasmtime.Trap) else str(exc)
     lines = [ln.strip().lstrip("0123456789:").strip() for ln in text.strip().splitlines()]
     for line in lines:
-        if line in _BY_DESCRIPTION or line.startswith("wasm trap:"):
+        if line in _descriptions() or line.startswith("wasm trap:"):
             return line
     return lines[0] if lines and lines[0] else type(exc).__name__
