@@ -14,8 +14,9 @@ caller falls back to the pool.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
-import platform
+import os
 import sys
 import threading
 
@@ -70,8 +71,17 @@ class _Probe:
         return int(ctypes.c_uint64.from_buffer(buf, _RSP_OFFSET).value)
 
 
+def _glibc_x86_64() -> bool:
+    if not sys.platform.startswith("linux") or os.uname().machine != "x86_64":
+        return False
+    libc = ""
+    with contextlib.suppress(ValueError, OSError):
+        libc = os.confstr("CS_GNU_LIBC_VERSION") or ""
+    return libc.startswith("glibc")
+
+
 def _make_probe() -> _Probe | None:
-    if not sys.platform.startswith("linux") or platform.machine() != "x86_64" or platform.libc_ver()[0] != "glibc":
+    if not _glibc_x86_64():
         return None
     try:
         return _Probe()
