@@ -42,7 +42,7 @@ from .capi import (
 from .engine import WasmEngine
 from .limits import Limits
 from .metrics import observe
-from .result import CallMetrics, CallResult
+from .result import CallMetrics, CallResult, MetricsFill, ResultFill, as_class
 from .signatures import FuncSignature
 from .values import check_callable, to_raw_params
 
@@ -151,10 +151,6 @@ class LimitsPlan:
 #: valid) for a pair already checked against the module
 _Ticket = tuple[Limits, Capabilities, LimitsPlan, int, wasmtime.InstancePre]
 _new = object.__new__
-_m_fuel, _m_wall, _m_memory, _m_stdout, _m_stderr, _m_trap, _m_module, _m_http = (
-    CallMetrics.__dict__[f].__set__ for f in CallMetrics.__slots__
-)
-_r_value, _r_exit, _r_stdout, _r_stderr, _r_metrics = (CallResult.__dict__[f].__set__ for f in CallResult.__slots__)
 
 
 class FastCaller:
@@ -284,25 +280,27 @@ class FastCaller:
             except Exception as exc:
                 observe(self._name, getattr(exc, "metrics", None))
                 raise
-        metrics = _new(CallMetrics)
-        _m_fuel(metrics, used)
-        _m_wall(metrics, wall)
-        _m_memory(metrics, memory)
-        _m_stdout(metrics, 0)
-        _m_stderr(metrics, 0)
-        _m_trap(metrics, None)
-        _m_module(metrics, self._name)
-        _m_http(metrics, None)
-        result = _new(CallResult)
+        metrics: Any = _new(MetricsFill)  # filled as a twin, then made a CallMetrics (result.py says why)
+        metrics.fuel_used = used
+        metrics.wall_s = wall
+        metrics.memory_peak_bytes = memory
+        metrics.stdout_bytes = 0
+        metrics.stderr_bytes = 0
+        metrics.trap = None
+        metrics.module = self._name
+        metrics.http = None
+        as_class(metrics, CallMetrics)
+        result: Any = _new(ResultFill)
         n = plan.nresults
         if n == 1:
-            _r_value(result, plan.results.unpack_from(buf, plan.results_at)[0])
+            result.value = plan.results.unpack_from(buf, plan.results_at)[0]
         else:
-            _r_value(result, plan.results.unpack_from(buf, plan.results_at) if n else None)
-        _r_exit(result, 0)
-        _r_stdout(result, b"")
-        _r_stderr(result, b"")
-        _r_metrics(result, metrics)
+            result.value = plan.results.unpack_from(buf, plan.results_at) if n else None
+        result.exit_code = 0
+        result.stdout = b""
+        result.stderr = b""
+        result.metrics = metrics
+        as_class(result, CallResult)
         if _metrics._sink is not None:
             observe(self._name, metrics)
         return result
