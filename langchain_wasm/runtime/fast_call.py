@@ -8,6 +8,10 @@ read back. Everything that does not change between calls is computed once: per e
 ctypes buffer with every out-parameter and value array and calls the C API with integer addresses
 (``capi.py``). Failures (a trap, an overrun fuel budget) go through the same mapping as every other call
 (``call.finish``), so the errors and metrics are the ones the general path gives.
+
+The GIL is released only around C calls that can run guest code or take long: the export call always, and
+instantiating and deleting the store unless the module is light (:func:`is_light`), when both are
+sub-microsecond bookkeeping and a release would only hand the GIL to a waiting thread.
 """
 
 from __future__ import annotations
@@ -33,12 +37,15 @@ from .capi import (
     func_call,
     instance_export_get,
     instance_pre_instantiate,
+    instance_pre_instantiate_held,
     memory_data_size,
     store_context,
     store_delete,
+    store_delete_held,
     store_limiter,
     store_new,
 )
+from .binary import ModuleLayout
 from .engine import WasmEngine
 from .limits import Limits
 from .metrics import observe
@@ -46,7 +53,7 @@ from .result import CallMetrics, CallResult, MetricsFill, ResultFill, as_class
 from .signatures import FuncSignature
 from .values import check_callable, to_raw_params
 
-__all__ = ["ExportPlan", "FastCaller", "LimitsPlan"]
+__all__ = ["ExportPlan", "FastCaller", "LimitsPlan", "is_light"]
 
 _VAL = ctypes.sizeof(ffi.wasmtime_val_t)  # 32: kind (u8) at 0, the value at 8
 _OF = ffi.wasmtime_extern_t.of.offset  # the func / memory handle inside a wasmtime_extern_t
@@ -70,8 +77,36 @@ class _Never:
 
 
 _EXACT: dict[str, type] = {"i32": int, "i64": int, "f32": _Never, "f64": float}
+
+
+def _exact_check(exact: tuple[type, ...]) -> Callable[[tuple[Any, ...]], bool]:
+    """Whether args have exactly these types; unrolled for the usual arities (~4x ``tuple(map(type, a))``)."""
+    n = len(exact)
+    if n == 0:
+        return lambda a: not a
+    if n == 1:
+        (t0,) = exact
+        return lambda a: len(a) == 1 and type(a[0]) is t0
+    if n == 2:
+        t0, t1 = exact
+        return lambda a: len(a) == 2 and type(a[0]) is t0 and type(a[1]) is t1
+    if n == 3:
+        t0, t1, t2 = exact
+        return lambda a: len(a) == 3 and type(a[0]) is t0 and type(a[1]) is t1 and type(a[2]) is t2
+    return lambda a: tuple(map(type, a)) == exact
 _TrapPtr = ctypes.POINTER(ffi.wasm_trap_t)
 _ErrorPtr = ctypes.POINTER(ffi.wasmtime_error_t)
+#: table elements a light module may declare: allocating and freeing them stays well under a microsecond or so
+_LIGHT_TABLE = 10_000
+
+
+def is_light(layout: ModuleLayout) -> bool:
+    """True when instantiating runs no guest code (no start function) and the store owns no linear memory.
+
+    Then instantiating and deleting the store are short bookkeeping (measured ~0.5 us each), so they keep the GIL;
+    with a memory they map and unmap it (~6 us to over a millisecond for a touched 16 MiB) and release it.
+    """
+    return layout.start is None and not layout.memory_min_pages and sum(layout.table_min_elements) <= _LIGHT_TABLE
 
 
 class ExportPlan:
@@ -103,7 +138,7 @@ class ExportPlan:
         self.kinds = tuple(_KIND[k] for k in sig.params)
         #: the Python types that pack as they are (anything else, e.g. 3.0 for an i32, takes the general path).
         #: Never f32: struct rounds a float just past the f32 range down to its maximum instead of refusing it.
-        self.exact = tuple(_EXACT[k] for k in sig.params)
+        self.exact = _exact_check(tuple(_EXACT[k] for k in sig.params))
         #: i32 is kind 0 and the buffer starts zeroed, so i32-only params need only their values written
         self.values_only = all(k == 0 for k in self.kinds)
         fmt = "".join(_PACK[k] for k in sig.params)
@@ -114,7 +149,7 @@ class ExportPlan:
 
     def fill(self, buf: Any, args: tuple[Any, ...]) -> None:
         """Write ``args`` into the params array, range-checked like every core call (``WasmArgumentError``)."""
-        if tuple(map(type, args)) == self.exact:
+        if self.exact(args):
             try:
                 if self.values_only:
                     self.pack.pack_into(buf, _VALUES, *args)
@@ -157,7 +192,8 @@ class FastCaller:
     """``WasmModule.call`` for one module that imports nothing; holds the plans made for it."""
 
     __slots__ = (
-        "_engine", "_engine_addr", "_last", "_memory_export", "_name", "_plans", "_prepare", "_signature", "_tickets",
+        "_delete", "_engine", "_engine_addr", "_instantiate", "_last", "_memory_export", "_name", "_plans", "_prepare",
+        "_signature", "_tickets",
     )  # fmt: skip
 
     def __init__(
@@ -167,6 +203,8 @@ class FastCaller:
         memory_export: bytes | None,
         prepare: Callable[[Capabilities, Limits], wasmtime.InstancePre],
         signature: Callable[[str], FuncSignature],
+        *,
+        light: bool = False,
     ) -> None:
         self._engine = engine
         self._engine_addr = address(engine.engine.ptr())
@@ -177,6 +215,8 @@ class FastCaller:
         self._plans: dict[str, ExportPlan] = {}
         self._tickets: dict[tuple[int, int], _Ticket] = {}
         self._last: _Ticket | None = None
+        self._instantiate = instance_pre_instantiate_held if light else instance_pre_instantiate
+        self._delete = store_delete_held if light else store_delete
 
     def _plan(self, export: str) -> ExportPlan:
         sig = self._signature(export)
@@ -200,7 +240,7 @@ class FastCaller:
         """Call ``export`` with ``args`` in a fresh store under ``limits``; errors as ``WasmModule.call``."""
         plan = self._plans.get(export) or self._plan(export)
         buf = plan.buffer()
-        if plan.values_only and tuple(map(type, args)) == plan.exact:
+        if plan.values_only and plan.exact(args):
             try:
                 plan.pack.pack_into(buf, _VALUES, *args)
             except (struct.error, OverflowError):
@@ -230,7 +270,7 @@ class FastCaller:
             if lp.timed:
                 ticker.acquire()  # the deadline counts ticks: the ticker runs while any call holds it
             try:
-                error = instance_pre_instantiate(ticket[3], cctx, base + _INST, trap_at)
+                error = self._instantiate(ticket[3], cctx, base + _INST, trap_at)
                 instantiated = not error and not _Q.unpack_from(buf, _TRAP)[0]
                 if instantiated:
                     if not instance_export_get(cctx, base + _INST, plan.name, plan.name_len, base + _ITEM):
@@ -256,7 +296,7 @@ class FastCaller:
             observe(self._name, getattr(exc, "metrics", None))
             raise
         finally:
-            store_delete(store)
+            self._delete(store)
         wall = perf_counter() - t0
         used = lp.fuel - _Q.unpack_from(buf, _FUEL)[0]
         if failure is not None or (lp.budget is not None and used > lp.budget):
