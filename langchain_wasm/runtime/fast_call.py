@@ -58,8 +58,10 @@ __all__ = ["ExportPlan", "FastCaller", "LimitsPlan", "is_light"]
 _VAL = ctypes.sizeof(ffi.wasmtime_val_t)  # 32: kind (u8) at 0, the value at 8
 _OF = ffi.wasmtime_extern_t.of.offset  # the func / memory handle inside a wasmtime_extern_t
 # One buffer per call holds every out-parameter: instance, export item, memory item, trap pointer, fuel left,
-# then the params and the results arrays.
+# then the params and the results arrays. It is an array of u64, so the trap pointer and the fuel read back as
+# ``buf[_TRAP_WORD]`` (~2.5x cheaper than ``struct.unpack_from``); struct still packs the values.
 _INST, _ITEM, _MEM_ITEM, _TRAP, _FUEL = 0, 16, 48, 80, 88
+_TRAP_WORD, _FUEL_WORD = _TRAP // 8, _FUEL // 8
 _VALUES = 96
 _PACK = {"i32": "B7xi20x", "i64": "B7xq16x", "f32": "B7xf20x", "f64": "B7xd16x"}
 _UNPACK = {"i32": "8xi20x", "i64": "8xq16x", "f32": "8xf20x", "f64": "8xd16x"}
@@ -69,7 +71,6 @@ _KIND = {
     "f32": ffi.WASMTIME_F32.value,
     "f64": ffi.WASMTIME_F64.value,
 }
-_Q = struct.Struct("<Q")
 
 
 class _Never:
@@ -145,7 +146,7 @@ class ExportPlan:
         self.pack = struct.Struct("<" + (fmt.replace("B7x", "8x") if self.values_only else fmt))
         self.results = struct.Struct("<" + "".join(_UNPACK[k] for k in sig.results))
         self.results_at = _VALUES + _VAL * self.nparams
-        self.buffer = ctypes.c_char * (_VALUES + _VAL * (self.nparams + self.nresults))
+        self.buffer = ctypes.c_uint64 * ((_VALUES + _VAL * (self.nparams + self.nresults)) // 8)
 
     def fill(self, buf: Any, args: tuple[Any, ...]) -> None:
         """Write ``args`` into the params array, range-checked like every core call (``WasmArgumentError``)."""
@@ -193,7 +194,7 @@ class FastCaller:
 
     __slots__ = (
         "_delete", "_engine", "_engine_addr", "_instantiate", "_last", "_memory_export", "_name", "_plans", "_prepare",
-        "_signature", "_tickets",
+        "_signature", "_ticker", "_tickets",
     )  # fmt: skip
 
     def __init__(
@@ -207,6 +208,7 @@ class FastCaller:
         light: bool = False,
     ) -> None:
         self._engine = engine
+        self._ticker = engine.ticker
         self._engine_addr = address(engine.engine.ptr())
         self._name = name
         self._memory_export = memory_export
@@ -266,12 +268,12 @@ class FastCaller:
             if error:
                 raise wasmtime.WasmtimeError._from_ptr(ctypes.cast(error, _ErrorPtr))
             context_set_epoch_deadline(cctx, lp.ticks)
-            ticker = self._engine.ticker
+            ticker = self._ticker
             if lp.timed:
                 ticker.acquire()  # the deadline counts ticks: the ticker runs while any call holds it
             try:
                 error = self._instantiate(ticket[3], cctx, base + _INST, trap_at)
-                instantiated = not error and not _Q.unpack_from(buf, _TRAP)[0]
+                instantiated = not error and not buf[_TRAP_WORD]
                 if instantiated:
                     if not instance_export_get(cctx, base + _INST, plan.name, plan.name_len, base + _ITEM):
                         raise LookupError(f"export {plan.export!r} vanished")  # checked when the plan was made
@@ -284,7 +286,7 @@ class FastCaller:
                     ticker.release()
             if error:
                 failure = wasmtime.WasmtimeError._from_ptr(ctypes.cast(error, _ErrorPtr))
-            elif trap := _Q.unpack_from(buf, _TRAP)[0]:
+            elif trap := buf[_TRAP_WORD]:
                 failure = wasmtime.Trap._from_ptr(ctypes.cast(trap, _TrapPtr))
             memory_export = self._memory_export
             if memory_export is not None and instantiated:
@@ -298,7 +300,7 @@ class FastCaller:
         finally:
             self._delete(store)
         wall = perf_counter() - t0
-        used = lp.fuel - _Q.unpack_from(buf, _FUEL)[0]
+        used = lp.fuel - buf[_FUEL_WORD]
         if failure is not None or (lp.budget is not None and used > lp.budget):
             try:
                 return finish(
