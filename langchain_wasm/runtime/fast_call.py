@@ -27,6 +27,7 @@ import wasmtime
 from wasmtime import _ffi as ffi
 
 from . import metrics as _metrics
+from .binary import ModuleLayout
 from .call import _FUEL_SLACK, _NO_DEADLINE, _QUIET, _UNLIMITED_FUEL, finish
 from .capabilities import Capabilities
 from .capi import (
@@ -45,7 +46,6 @@ from .capi import (
     store_limiter,
     store_new,
 )
-from .binary import ModuleLayout
 from .engine import WasmEngine
 from .limits import Limits
 from .metrics import observe
@@ -95,6 +95,8 @@ def _exact_check(exact: tuple[type, ...]) -> Callable[[tuple[Any, ...]], bool]:
         t0, t1, t2 = exact
         return lambda a: len(a) == 3 and type(a[0]) is t0 and type(a[1]) is t1 and type(a[2]) is t2
     return lambda a: tuple(map(type, a)) == exact
+
+
 _TrapPtr = ctypes.POINTER(ffi.wasm_trap_t)
 _ErrorPtr = ctypes.POINTER(ffi.wasmtime_error_t)
 #: table elements a light module may declare: allocating and freeing them stays well under a microsecond or so
@@ -332,7 +334,7 @@ class FastCaller:
         metrics.module = self._name
         metrics.http = None
         as_class(metrics, CallMetrics)
-        result: Any = _new(ResultFill)
+        result = _new(ResultFill)
         n = plan.nresults
         if n == 1:
             result.value = plan.results.unpack_from(buf, plan.results_at)[0]
@@ -345,4 +347,4 @@ class FastCaller:
         as_class(result, CallResult)
         if _metrics._sink is not None:
             observe(self._name, metrics)
-        return result
+        return result  # type: ignore[return-value]  # a CallResult since as_class

@@ -125,26 +125,31 @@ as_class = object.__dict__["__class__"].__set__
 class MetricsFill:
     """An unfrozen twin of ``CallMetrics`` (same slots): fill it, then ``as_class(obj, CallMetrics)``."""
 
-    __slots__ = CallMetrics.__slots__
+    __slots__ = ("fuel_used", "http", "memory_peak_bytes", "module", "stderr_bytes", "stdout_bytes", "trap", "wall_s")
+    fuel_used: int
+    wall_s: float
+    memory_peak_bytes: int
+    stdout_bytes: int
+    stderr_bytes: int
+    trap: str | None
+    module: str
+    http: HttpMetrics | None
 
 
 class ResultFill:
     """An unfrozen twin of ``CallResult`` (same slots): fill it, then ``as_class(obj, CallResult)``."""
 
-    __slots__ = CallResult.__slots__
+    __slots__ = ("exit_code", "metrics", "stderr", "stdout", "value")
+    value: Any
+    exit_code: int
+    stdout: bytes
+    stderr: bytes
+    metrics: CallMetrics
 
 
-assert tuple(CallMetrics.__slots__) == (
-    "fuel_used",
-    "wall_s",
-    "memory_peak_bytes",
-    "stdout_bytes",
-    "stderr_bytes",
-    "trap",
-    "module",
-    "http",
-)
-assert tuple(CallResult.__slots__) == ("value", "exit_code", "stdout", "stderr", "metrics")
+# One layout each (CPython lays slots out by sorted name), else ``as_class`` raises TypeError.
+assert sorted(CallMetrics.__slots__) == list(MetricsFill.__slots__)
+assert sorted(CallResult.__slots__) == list(ResultFill.__slots__)
 
 
 def make_metrics(
