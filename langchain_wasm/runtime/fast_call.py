@@ -80,21 +80,43 @@ class _Never:
 _EXACT: dict[str, type] = {"i32": int, "i64": int, "f32": _Never, "f64": float}
 
 
-def _exact_check(exact: tuple[type, ...]) -> Callable[[tuple[Any, ...]], bool]:
-    """Whether args have exactly these types; unrolled for the usual arities (~4x ``tuple(map(type, a))``)."""
-    n = len(exact)
-    if n == 0:
-        return lambda a: not a
-    if n == 1:
-        (t0,) = exact
-        return lambda a: len(a) == 1 and type(a[0]) is t0
-    if n == 2:
-        t0, t1 = exact
-        return lambda a: len(a) == 2 and type(a[0]) is t0 and type(a[1]) is t1
-    if n == 3:
-        t0, t1, t2 = exact
-        return lambda a: len(a) == 3 and type(a[0]) is t0 and type(a[1]) is t1 and type(a[2]) is t2
-    return lambda a: tuple(map(type, a)) == exact
+def _i32_putter(n: int, pack_into: Callable[..., None]) -> Callable[[Any, tuple[Any, ...]], bool]:
+    """``put(buf, args)``: pack ``n`` i32 args if all are exactly ``int``, else False (the general path then).
+
+    Unrolled for the usual arities: a star call of ``pack_into`` and a ``tuple(map(type, args))`` cost ~0.2 us
+    together, this ~0.06 us. Out-of-range values raise ``struct.error`` (the caller falls back too).
+    """
+
+    def put0(buf: Any, a: tuple[Any, ...]) -> bool:
+        return not a
+
+    def put1(buf: Any, a: tuple[Any, ...]) -> bool:
+        if len(a) == 1 and type(a[0]) is int:
+            pack_into(buf, _VALUES, a[0])
+            return True
+        return False
+
+    def put2(buf: Any, a: tuple[Any, ...]) -> bool:
+        if len(a) == 2 and type(a[0]) is int and type(a[1]) is int:
+            pack_into(buf, _VALUES, a[0], a[1])
+            return True
+        return False
+
+    def put3(buf: Any, a: tuple[Any, ...]) -> bool:
+        if len(a) == 3 and type(a[0]) is int and type(a[1]) is int and type(a[2]) is int:
+            pack_into(buf, _VALUES, a[0], a[1], a[2])
+            return True
+        return False
+
+    exact = (int,) * n
+
+    def put_n(buf: Any, a: tuple[Any, ...]) -> bool:
+        if tuple(map(type, a)) == exact:
+            pack_into(buf, _VALUES, *a)
+            return True
+        return False
+
+    return (put0, put1, put2, put3)[n] if n < 4 else put_n
 
 
 _TrapPtr = ctypes.POINTER(ffi.wasm_trap_t)
@@ -125,6 +147,7 @@ class ExportPlan:
         "nparams",
         "nresults",
         "pack",
+        "put",
         "results",
         "results_at",
         "sig",
@@ -141,18 +164,19 @@ class ExportPlan:
         self.kinds = tuple(_KIND[k] for k in sig.params)
         #: the Python types that pack as they are (anything else, e.g. 3.0 for an i32, takes the general path).
         #: Never f32: struct rounds a float just past the f32 range down to its maximum instead of refusing it.
-        self.exact = _exact_check(tuple(_EXACT[k] for k in sig.params))
+        self.exact = tuple(_EXACT[k] for k in sig.params)
         #: i32 is kind 0 and the buffer starts zeroed, so i32-only params need only their values written
         self.values_only = all(k == 0 for k in self.kinds)
         fmt = "".join(_PACK[k] for k in sig.params)
         self.pack = struct.Struct("<" + (fmt.replace("B7x", "8x") if self.values_only else fmt))
+        self.put = _i32_putter(self.nparams, self.pack.pack_into) if self.values_only else None
         self.results = struct.Struct("<" + "".join(_UNPACK[k] for k in sig.results))
         self.results_at = _VALUES + _VAL * self.nparams
         self.buffer = ctypes.c_uint64 * ((_VALUES + _VAL * (self.nparams + self.nresults)) // 8)
 
     def fill(self, buf: Any, args: tuple[Any, ...]) -> None:
         """Write ``args`` into the params array, range-checked like every core call (``WasmArgumentError``)."""
-        if self.exact(args):
+        if tuple(map(type, args)) == self.exact:
             try:
                 if self.values_only:
                     self.pack.pack_into(buf, _VALUES, *args)
@@ -244,12 +268,12 @@ class FastCaller:
         """Call ``export`` with ``args`` in a fresh store under ``limits``; errors as ``WasmModule.call``."""
         plan = self._plans.get(export) or self._plan(export)
         buf = plan.buffer()
-        if plan.values_only and plan.exact(args):
-            try:
-                plan.pack.pack_into(buf, _VALUES, *args)
-            except (struct.error, OverflowError):
-                plan.fill(buf, args)
-        else:
+        put = plan.put
+        try:
+            done = put is not None and put(buf, args)
+        except (struct.error, OverflowError):
+            done = False
+        if not done:
             plan.fill(buf, args)  # argument errors come before capability errors, as in every call
         ticket = self._last
         if ticket is None or ticket[0] is not limits or ticket[1] is not caps:
