@@ -21,11 +21,12 @@ code writes (``Store``, ``instantiate``, ``exports(store)["add"](...)``). Ratios
 
 Threads: calls per second of 8 threads against 1 thread, for ours and for the floor, interleaved runs of equal
 length; each run's pair of figures gives one ratio and the row reports their median (min and max printed). The
-split printed with it is the part of the floor's call that runs with the GIL released (the C calls that can run
-guest code; for ``add`` just the export call) against the rest, which holds the GIL; Amdahl's law then caps T
-threads at (held + free) / held of one thread, before the cost of handing the GIL over at each release: under
-contention a release wakes a waiting thread and the releasing one waits to get the GIL back, a scheduler
-round trip that can exceed the whole GIL-free part of a tiny call.
+split printed with it is the time a call spends with the GIL released (timed on the floor's C calls that can
+run guest code; for ``add`` only ``func_call``, ~1 us) against the rest of our call, which holds it. Amdahl's
+law caps T threads at (held + free) / held of one thread (~1.2x here), and that is before the price of each
+release: under contention it wakes a waiting thread, and this one must wait to get the GIL back, a scheduler
+round trip that costs more than the GIL-free part of a tiny call. So, under one GIL, tiny calls on many threads
+run at best about as fast as on one; threads pay off for guests that compute for longer.
 
     python bench/bench_call.py [--calls N] [--rounds R] [--threads T] [--seconds S] [--json PATH]
 """
