@@ -121,15 +121,16 @@ def _i32_putter(n: int, pack_into: Callable[..., None]) -> Callable[[Any, tuple[
 
 _TrapPtr = ctypes.POINTER(ffi.wasm_trap_t)
 _ErrorPtr = ctypes.POINTER(ffi.wasmtime_error_t)
-#: table elements a light module may declare: allocating and freeing them stays well under a microsecond or so
+#: table elements a light module may declare, so its tables stay a small allocation
 _LIGHT_TABLE = 10_000
 
 
 def is_light(layout: ModuleLayout) -> bool:
     """True when instantiating runs no guest code (no start function) and the store owns no linear memory.
 
-    Then instantiating and deleting the store are short bookkeeping (measured ~0.5 us each), so they keep the GIL;
-    with a memory they map and unmap it (~6 us to over a millisecond for a touched 16 MiB) and release it.
+    Then instantiating and deleting the store are short bookkeeping (measured under 1 us each), so they keep the
+    GIL; with a memory they map and unmap it (measured ~6 us, and over a millisecond to free a touched 16 MiB), so
+    they release it.
     """
     return layout.start is None and not layout.memory_min_pages and sum(layout.table_min_elements) <= _LIGHT_TABLE
 
