@@ -1,8 +1,10 @@
 """Per-call cost of a fresh isolated instance calling a tiny export, against raw wasmtime-py in the same run.
 
 The floor ("raw minimum") is the fastest way we know to do from Python what our call must do for safety,
-nothing more: the wasmtime C API through ctypes prototypes taking plain addresses (wasmtime-py's own typed
-prototypes cost ~40% more per call), with these steps per call:
+nothing more: the wasmtime C API through the ctypes prototypes our hot path binds (``runtime/capi.py``: plain
+addresses, as wasmtime-py's own typed prototypes cost ~40% more per call; the GIL kept around constant-time
+calls and released around the ones that can run guest code, with the same choice for this module as ours:
+``fast_call.is_light``, so for ``add`` only ``func_call`` releases it), with these steps per call:
 
  1. pack the Python arguments (1, 2) into a fresh ``wasmtime_val_t`` array;
  2. ``wasmtime_store_new``, ``wasmtime_store_context``;
@@ -13,14 +15,18 @@ prototypes cost ~40% more per call), with these steps per call:
  6. ``wasmtime_instance_export_get("add")``, ``wasmtime_func_call``, checking the error and trap;
  7. ``wasmtime_context_get_fuel`` (fuel used), reading the result, ``wasmtime_store_delete``.
 
-Ours adds what a caller gets on top: argument range checks, the epoch ticker held for the call, the fuel
-overrun check, ``CallResult``/``CallMetrics``, the metrics sink and error mapping. "raw high-level" is what most
-wasmtime-py code writes (``Store``, ``instantiate``, ``exports(store)["add"](...)``). Ratios are ours / raw.
+Ours adds what a caller gets on top: argument type and range checks, the fuel overrun check, the wall time,
+``CallResult``/``CallMetrics``, the metrics sink and error mapping. "raw high-level" is what most wasmtime-py
+code writes (``Store``, ``instantiate``, ``exports(store)["add"](...)``). Ratios are ours / raw.
 
 Threads: calls per second of 8 threads against 1 thread, for ours and for the floor, interleaved runs of equal
 length; each run's pair of figures gives one ratio and the row reports their median (min and max printed). The
-split printed with it is the part of a call that runs with the GIL released (the C calls that can run guest code:
-instantiate, call, store delete) against the rest, which holds the GIL.
+split printed with it is the time a call spends with the GIL released (timed on the floor's C calls that can
+run guest code; for ``add`` only ``func_call``, ~1 us) against the rest of our call, which holds it. Amdahl's
+law caps T threads at (held + free) / held of one thread (~1.2x here), and that is before the price of each
+release: under contention it wakes a waiting thread, and this one must wait to get the GIL back, a scheduler
+round trip that costs more than the GIL-free part of a tiny call. So, under one GIL, tiny calls on many threads
+run at best about as fast as on one; threads pay off for guests that compute for longer.
 
     python bench/bench_call.py [--calls N] [--rounds R] [--threads T] [--seconds S] [--json PATH]
 """
@@ -46,6 +52,8 @@ import wasmtime
 
 from langchain_wasm import Limits, WasmModule
 from langchain_wasm.runtime import capi
+from langchain_wasm.runtime.binary import read_layout
+from langchain_wasm.runtime.fast_call import is_light
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _report import Row, add_json_arg, emit
@@ -102,8 +110,12 @@ def main() -> None:
     # calls that may run wasm release it), so the floor differs from ours only by what our call does around them.
     store_new, store_context, store_limiter = capi.store_new, capi.store_context, capi.store_limiter
     set_fuel, set_deadline, get_fuel = capi.context_set_fuel, capi.context_set_epoch_deadline, capi.context_get_fuel
-    export_get, instantiate = capi.instance_export_get, capi.instance_pre_instantiate
-    func_call, store_delete = capi.func_call, capi.store_delete
+    export_get, func_call = capi.instance_export_get, capi.func_call
+    light = is_light(read_layout(wasmtime.wat2wasm(ADD)))  # no start function, no memory: as in fast_call.py
+    if light:
+        instantiate, store_delete = capi.instance_pre_instantiate_held, capi.store_delete_held
+    else:
+        instantiate, store_delete = capi.instance_pre_instantiate, capi.store_delete
     v = ctypes.c_void_p
     engine_at = ctypes.cast(engine.ptr(), v).value
     pre_at = ctypes.cast(pre.ptr(), v).value
@@ -139,7 +151,7 @@ def main() -> None:
         return struct.unpack_from("<i", buf, 136)[0]
 
     def raw_split() -> None:
-        """The floor again, timing its GIL-free C calls (instantiate, call, delete) against the whole."""
+        """The floor again, timing its GIL-free C calls (the call; instantiate and delete unless light)."""
         buf = scratch()
         at = ctypes.addressof(buf)
         pack.pack_into(buf, 64, 0, 1, 0, 2)
@@ -160,7 +172,7 @@ def main() -> None:
         t5 = clock()
         store_delete(store)
         t6 = clock()
-        split["free"].append((t2 - t1) + (t4 - t3) + (t6 - t5))
+        split["free"].append((t4 - t3) + (0 if light else (t2 - t1) + (t6 - t5)))
         split["all"].append(t6 - t0)
 
     assert ours() == raw_high_level() == raw_minimum() == 3

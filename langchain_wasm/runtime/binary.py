@@ -1,4 +1,4 @@
-"""A minimal reader of a core module's type, import, function, memory and export sections.
+"""A minimal reader of a core module's type, import, function, memory, export and start sections.
 
 Why not wasmtime-py's ``Module.exports``: asking it for the kind of a ``v128`` (or typed reference) value type
 aborts the whole process inside the C API (``wasm_valtype_kind``). Signatures are therefore read from the
@@ -87,6 +87,7 @@ class ModuleLayout:
     exports: list[tuple[str, str, int]] = field(default_factory=list)  # name, kind, index
     memory_min_pages: list[int] = field(default_factory=list)
     table_min_elements: list[int] = field(default_factory=list)
+    start: int | None = None  # the start function's index: instantiating the module runs it
 
     def func_signature(self, type_index: int | None) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
         if type_index is None or not 0 <= type_index < len(self.types):
@@ -152,4 +153,6 @@ def read_layout(data: bytes) -> ModuleLayout:
             for _ in range(body.uleb()):
                 name, kind, index = body.name(), body.byte(), body.uleb()
                 out.exports.append((name, _KINDS.get(kind, "unknown"), index))
+        elif section == 8:
+            out.start = body.uleb()
     return out

@@ -8,7 +8,10 @@ Constant-time bookkeeping (store context, limits, fuel, deadline, export lookup)
 ``ctypes.PyDLL``, which keeps the GIL: releasing and re-taking it for a sub-microsecond call only hands the GIL
 to another thread and makes this one wait for it back. Everything that can run guest code or take long
 (``instantiate`` runs the start function, ``func_call`` the guest, ``store_delete`` unmaps its memory) goes
-through ``ctypes.CDLL`` and releases the GIL, so other threads run while a guest does.
+through ``ctypes.CDLL`` and releases the GIL, so other threads run while a guest does. The ``_held`` twins of
+``instantiate`` and ``store_delete`` keep the GIL, for modules where neither can run guest code nor take long
+(no start function, no memory: ``fast_call.is_light``); under contention each release hands the GIL to another
+thread and costs this one a wake-up, far more than such a sub-microsecond call.
 """
 
 from __future__ import annotations
@@ -26,9 +29,11 @@ __all__ = [
     "func_call",
     "instance_export_get",
     "instance_pre_instantiate",
+    "instance_pre_instantiate_held",
     "memory_data_size",
     "store_context",
     "store_delete",
+    "store_delete_held",
     "store_limiter",
     "store_new",
 ]
@@ -59,6 +64,8 @@ memory_data_size = _bind(_KEEP_GIL, "wasmtime_memory_data_size", _SIZE, _V, _V)
 instance_pre_instantiate = _bind(_FREE_GIL, "wasmtime_instance_pre_instantiate", _V, _V, _V, _V, _V)
 func_call = _bind(_FREE_GIL, "wasmtime_func_call", _V, _V, _V, _V, _SIZE, _V, _SIZE, _V)
 store_delete = _bind(_FREE_GIL, "wasmtime_store_delete", None, _V)
+instance_pre_instantiate_held = _bind(_KEEP_GIL, "wasmtime_instance_pre_instantiate", _V, _V, _V, _V, _V)
+store_delete_held = _bind(_KEEP_GIL, "wasmtime_store_delete", None, _V)
 
 
 def address(pointer: Any) -> int:

@@ -23,7 +23,7 @@ from .binary import read_layout
 from .call import CoreRunner, Invocation, execute
 from .capabilities import WASI_MODULE, Capabilities
 from .engine import WasmEngine, default_engine
-from .fast_call import FastCaller
+from .fast_call import FastCaller, is_light
 from .http_host import HTTP_MODULE
 from .kept_linker import kept_linker
 from .limits import Limits
@@ -85,7 +85,12 @@ class WasmModule:
         # can run, so the call needs only the store, its limits, the instance and the export. It meters fuel, so an
         # engine made with ``consume_fuel=False`` keeps the general path (which knows such engines).
         fast = not self._imports and engine.consume_fuel
-        self._fast = FastCaller(engine, name, self._memory_export, self._prepare, self.signature) if fast else None
+        self._fast = (
+            FastCaller(engine, name, self._memory_export, self._prepare, self.signature, light=is_light(layout))
+            if fast
+            else None
+        )
+        self._fast_call = self._fast.__call__ if self._fast is not None else None  # a bound method calls faster
 
     # -- loading -------------------------------------------------------------------------------------------
     @classmethod
@@ -247,8 +252,9 @@ class WasmModule:
         """
         limits = limits or DEFAULT_LIMITS
         caps = capabilities or _NO_CAPS
-        if self._fast is not None:
-            return self._fast(export, args, limits, caps)
+        fast = self._fast_call
+        if fast is not None:
+            return fast(export, args, limits, caps)
         sig = self._callable.get(export)
         if sig is None:
             sig = self.signature(export)

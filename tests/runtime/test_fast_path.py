@@ -214,3 +214,44 @@ def test_bad_argument_beats_a_capability_problem(pair):
     fast, _ = pair
     with pytest.raises(WasmArgumentError):
         fast.call("add", "x", 1, limits=Limits(memory_bytes=1000))
+
+
+def test_results_are_plain_frozen_dataclasses(pair):
+    """The hot path fills twins and re-classes them (result.py): callers must see ordinary results."""
+    import dataclasses
+    import pickle
+
+    from langchain_wasm import CallMetrics, CallResult
+
+    for mod, caps in zip(pair, (None, HOSTED), strict=True):
+        r = mod.call("add", 1, 2, capabilities=caps)
+        assert type(r) is CallResult
+        assert type(r.metrics) is CallMetrics
+        same = CallResult(3, 0, b"", b"", dataclasses.replace(r.metrics))
+        assert r == same
+        assert hash(r) == hash(same)
+        assert repr(r) == repr(same)
+        assert pickle.loads(pickle.dumps(r)) == r
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            r.value = 4  # type: ignore[misc]
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            r.metrics.fuel_used = 0  # type: ignore[misc]
+
+
+def test_only_light_modules_keep_the_gil_while_instantiating():
+    """A start function is guest code: instantiating such a module must release the GIL, or no deadline fires."""
+    import wasmtime
+
+    from langchain_wasm.runtime.binary import read_layout
+    from langchain_wasm.runtime.fast_call import is_light
+
+    def light(text: str) -> bool:
+        return is_light(read_layout(wasmtime.wat2wasm(text)))
+
+    assert light('(module (func (export "f")))')
+    assert not light('(module (memory 1) (func (export "f")))')
+    assert not light('(module (func $s) (start $s) (func (export "f")))')
+    spin_at_start = WasmModule.from_wat('(module (func $s (loop br 0)) (start $s) (func (export "f")))')
+    assert spin_at_start._fast is not None
+    with pytest.raises(WasmTimeoutError):
+        spin_at_start.call("f", limits=Limits(timeout_s=0.2, fuel=None))

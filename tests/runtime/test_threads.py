@@ -8,7 +8,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from langchain_wasm import Capabilities, HostFunction, Limits, WasmModule
-from langchain_wasm.errors import WasmFuelExhaustedError, WasmHostFunctionError, WasmTrapError
+from langchain_wasm.errors import WasmFuelExhaustedError, WasmHostFunctionError, WasmTimeoutError, WasmTrapError
 from tests.runtime import wat
 
 THREADS = 8
@@ -71,3 +71,34 @@ def test_concurrent_calls_are_all_correct():
         results = list(pool.map(worker, range(THREADS)))
     failures = [e for errs in results for e in errs]
     assert failures == [], failures[:10]
+
+
+def test_deadlines_fire_in_spinning_guests_on_many_threads():
+    """A tight loop holds no GIL: the epoch ticker still runs, so every thread's 0.2 s deadline fires."""
+    spin = WasmModule.from_wat('(module (func (export "spin") (loop br 0)))')  # no imports: the fast path
+    add = WasmModule.from_wat(wat.ADD)
+    assert spin._fast is not None
+    limits = Limits(timeout_s=0.2, fuel=None)
+    done = threading.Event()
+
+    def spinner(_: int) -> str:
+        try:
+            spin.call("spin", limits=limits)
+        except WasmTimeoutError as exc:
+            return type(exc).__name__
+        return "returned"
+
+    def busy() -> int:  # tiny calls keep the GIL busy meanwhile
+        n = 0
+        while not done.is_set():
+            n += add.call("add", 1, 2).value
+        return n
+
+    with ThreadPoolExecutor(6) as pool:
+        busy_runs = [pool.submit(busy) for _ in range(2)]
+        try:
+            outcomes = list(pool.map(spinner, range(4)))
+        finally:
+            done.set()
+        assert all(run.result() % 3 == 0 for run in busy_runs)
+    assert outcomes == ["WasmTimeoutError"] * 4
