@@ -22,7 +22,7 @@ import wasmtime
 from wasmtime import _ffi as ffi
 from wasmtime import component as wc
 
-from langchain_wasm.abi.component_lift import LiftTimeout, NonFiniteFloat, compile_lifter
+from langchain_wasm.abi.component_lift import LiftTimeout, NonFiniteFloat, compile_lifter, holds_a_list
 from langchain_wasm.abi.json_stdio import schema_errors
 from langchain_wasm.abi.wit_docs import WitDocs, read_wit_docs
 from langchain_wasm.abi.wit_types import (
@@ -43,6 +43,7 @@ from langchain_wasm.errors import (
 from langchain_wasm.runtime.call import execute
 from langchain_wasm.runtime.capabilities import Capabilities
 from langchain_wasm.runtime.engine import WasmEngine, default_engine
+from langchain_wasm.runtime.guest_thread import guest_threads
 from langchain_wasm.runtime.limits import Limits
 from langchain_wasm.runtime.metrics import observe
 from langchain_wasm.runtime.result import CallResult
@@ -296,6 +297,15 @@ class WasmComponent:
         return f"WasmComponent(name={self.name!r}, functions={sorted(self._functions)})"
 
 
+#: how long past its deadline a caller waits for a component call whose result wasmtime is still lifting
+LIFT_GRACE_S = 0.25
+
+
+def _delete_vals(raw: Any, count: int) -> None:
+    for i in range(count):
+        ffi.wasmtime_component_val_delete(ctypes.byref(raw[i]))
+
+
 class _ComponentRunner:
     """Instantiate the component in the call's store and call one function."""
 
@@ -315,6 +325,9 @@ class _ComponentRunner:
         self._json = json_result
         self._lifter = lifter
         self._deadline = deadline
+        #: the caller gave up waiting: a guest thread still holds the store and closes it when done
+        self.abandoned = False
+        self._large = func.result is not None and holds_a_list(func.result)
 
     def __call__(self, store: wasmtime.Store, cctx: Any) -> Any:
         linker = self._comp.engine.component_linker()
@@ -338,13 +351,20 @@ class _ComponentRunner:
         return value
 
     def _call_lifted(self, store: wasmtime.Store, target: Any, lifter: Callable[[Any, float | None], Any]) -> Any:
-        """``target(store, *values)`` with the result lifted by ``component_lift`` (fast, deadline-bound)."""
+        """``target(store, *values)`` with the result lifted by ``component_lift`` (fast, deadline-bound).
+
+        With a deadline the call runs on a guest thread and the caller waits until the deadline plus
+        ``LIFT_GRACE_S``: wasmtime lifts a component's result into C values inside ``func_call``, where no epoch
+        check reaches, so a hostile component returning millions of values held the caller seconds past its
+        deadline. Past the wait the caller gets ``WasmTimeoutError`` and the call is *abandoned*: the thread
+        finishes the lifting and frees the values and the store, and nothing else touches the store again
+        (``execute`` checks ``abandoned``).
+        """
         params = target.type(store).params
         if len(params) != len(self._values):
             raise WasmArgumentError(f"{self._func.name} takes {len(params)} argument(s), got {len(self._values)}")
         raw = (ffi.wasmtime_component_val_t * len(params))()
         lowered = 0
-        result = ffi.wasmtime_component_val_t()
         try:
             for (name, ty), value in zip(params, self._values, strict=True):
                 try:
@@ -352,6 +372,70 @@ class _ComponentRunner:
                 except (TypeError, ValueError, OverflowError) as exc:  # wasmtime-py's lowering refused the value
                     raise WasmArgumentError(f"{self._func.name}: argument {name!r} cannot be passed: {exc}") from None
                 lowered += 1
+        except BaseException:
+            _delete_vals(raw, lowered)
+            raise
+        if self._deadline is None or not self._large:  # a result without a list lifts in bounded time
+            return self._invoke(store, target, raw, lowered, lifter)
+        return self._invoke_bounded(store, target, raw, lowered, lifter, self._deadline)
+
+    def _invoke_bounded(
+        self,
+        store: wasmtime.Store,
+        target: Any,
+        raw: Any,
+        lowered: int,
+        lifter: Callable[[Any, float | None], Any],
+        deadline: float,
+    ) -> Any:
+        lock = threading.Lock()
+        state = {"done": False, "abandoned": False}
+        ticker = self._comp.engine.ticker
+        ticker.acquire()  # the thread's own hold: the guest's deadline keeps coming after the caller left
+
+        def job() -> Any:
+            try:
+                return self._invoke(store, target, raw, lowered, lifter)
+            finally:
+                ticker.release()
+                with lock:
+                    state["done"] = True
+                    abandoned = state["abandoned"]
+                if abandoned:
+                    store.close()  # nobody else holds it any more
+
+        try:
+            future = guest_threads(self._comp.engine.max_wasm_stack).submit(job)
+        except BaseException:
+            ticker.release()
+            _delete_vals(raw, lowered)
+            raise
+
+        def abandon() -> bool:
+            with lock:
+                if not state["done"]:
+                    state["abandoned"] = self.abandoned = True
+            return self.abandoned
+
+        try:
+            return future.result(timeout=max(0.0, deadline - time.monotonic()) + LIFT_GRACE_S)
+        except TimeoutError:
+            if not abandon():  # it finished just now
+                return future.result()
+            raise WasmTimeoutError(
+                f"{self._comp.name}: the wall-clock limit passed while wasmtime was lifting the result of "
+                f"{self._func.name!r} (a result too large to convert in time); the call was abandoned",
+                trap_code="interrupt",
+            ) from None
+        except BaseException:  # e.g. KeyboardInterrupt while waiting: the thread still holds the store
+            abandon()  # (an error of the job itself comes only once it is done: nothing is abandoned then)
+            raise
+
+    def _invoke(
+        self, store: wasmtime.Store, target: Any, raw: Any, lowered: int, lifter: Callable[[Any, float | None], Any]
+    ) -> Any:
+        result = ffi.wasmtime_component_val_t()
+        try:
             error = ffi.wasmtime_component_func_call(
                 ctypes.byref(target._func), store._context(), raw, lowered, ctypes.byref(result), 1
             )
@@ -373,8 +457,7 @@ class _ComponentRunner:
             finally:
                 ffi.wasmtime_component_val_delete(ctypes.byref(result))
         finally:
-            for i in range(lowered):
-                ffi.wasmtime_component_val_delete(ctypes.byref(raw[i]))
+            _delete_vals(raw, lowered)
 
     def memory_bytes(self, cctx: Any) -> int:
         return 0  # a component's memories are internal; the store limit still applies

@@ -21,7 +21,7 @@ from typing import Any
 
 from wasmtime import component as wc
 
-__all__ = ["LiftTimeout", "compile_lifter"]
+__all__ = ["LiftTimeout", "compile_lifter", "holds_a_list"]
 
 _CHECK_EVERY = 4096
 
@@ -92,6 +92,25 @@ def compile_lifter(ty: Any) -> Callable[[Any, float | None], Any]:
         return lift(value, _Clock(deadline))
 
     return run
+
+
+def holds_a_list(ty: Any) -> bool:
+    """Whether a value of WIT type ``ty`` may hold a list: only such a result can be large enough for wasmtime's
+    own lifting (inside ``func_call``, out of reach of the deadline) to take long. Anything else has a size
+    bounded by its type (a string is one copy)."""
+    if isinstance(ty, wc.ListType):
+        return True
+    if isinstance(ty, wc.TupleType):
+        return any(holds_a_list(e) for e in ty.elements)
+    if isinstance(ty, wc.RecordType):
+        return any(holds_a_list(fty) for _, fty in ty.fields)
+    if isinstance(ty, wc.OptionType):
+        return holds_a_list(ty.payload)
+    if isinstance(ty, wc.ResultType):
+        return any(t is not None and holds_a_list(t) for t in (ty.ok, ty.err))
+    if isinstance(ty, wc.VariantType):
+        return any(cty is not None and holds_a_list(cty) for _, cty in ty.cases)
+    return False
 
 
 def _compile(ty: Any) -> Lift:

@@ -282,6 +282,30 @@ def execute(
             context.swap(prev)
         if timeout is not None:
             engine.ticker.release()
+    if getattr(runner, "abandoned", False):
+        # the runner left its store to a thread that is still in it (a component result still being lifted
+        # past the deadline): that thread closes it; reading fuel or output here would race with it
+        for pump in pumps:
+            if pump is not None:
+                pump.close_write_end()  # its reader ends once the store's own write end is closed
+        if unexpected is not None:
+            raise unexpected
+        return finish(
+            value=None,
+            exit_code=0,
+            failure=failure,
+            convention_error=convention_error,
+            ctx=ctx,
+            fuel=fuel,
+            remaining=fuel,
+            memory=0,
+            limits=limits,
+            wall=time.perf_counter() - t0,
+            module_name=module_name,
+            label=label,
+            command=command,
+            http=http,
+        )
     memory = runner.memory_bytes(cctx)
     remaining = ctypes.c_uint64(fuel)
     if metered:

@@ -106,6 +106,11 @@ class GuestThreads:
         self._jobs.put((fn, args, future))
         return future
 
+    def pending(self) -> int:
+        """Jobs submitted and not finished (a job the caller gave up on included, until it ends)."""
+        with self._lock:
+            return self._pending
+
     def on_own_thread(self) -> bool:
         """True on one of this pool's threads."""
         return getattr(_local, "pool", None) is self

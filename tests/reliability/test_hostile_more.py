@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import tracemalloc
 from pathlib import Path
 
@@ -294,10 +295,49 @@ def test_a_component_flooding_its_result_is_stopped_at_the_deadline(liar):
     """Regression: results were lifted by wasmtime-py and converted by from_wasm, both asking the C API for the
     type again per element (~100 us each) and outside the deadline: 500,000 records kept the host busy for
     minutes under a 10 s limit. The lifter now reads the C values directly and checks the deadline."""
-    with pytest.raises(WasmTimeoutError, match="while the host was converting the result"):
+    with pytest.raises(WasmTimeoutError, match="a result too large to convert in time"):
         liar.call_json("echo-items", {"x": [_ITEM] * 10}, limits=Limits(timeout_s=0.5))
     with pytest.raises(WasmTimeoutError):  # 0.5 s: the guest's part (~100 instructions) fits under any load
         liar.call_json("echo-shapes", {"x": ["empty"] * 10}, limits=Limits(timeout_s=0.5))
+
+
+def test_a_caller_is_not_held_while_wasmtime_lifts_a_flood(liar):
+    """wasmtime lifts a component's result inside ``func_call``, where no epoch check reaches (~2 s for the
+    liar's 500,000 records here). With a deadline the call runs on a guest thread and the caller gets its
+    ``WasmTimeoutError`` once the deadline and a short grace have passed, while the lifting still runs: the
+    call is abandoned, and that thread frees the values and closes the store when it is done."""
+    from langchain_wasm.runtime.guest_thread import guest_threads
+
+    pool = guest_threads(liar.engine.max_wasm_stack)
+    before = pool.pending()
+    with pytest.raises(WasmTimeoutError, match="the call was abandoned") as info:
+        liar.call_json("echo-items", {"x": [_ITEM] * 10}, limits=Limits(timeout_s=0.3))
+    assert info.value.trap_code == "interrupt"
+    assert pool.pending() > before  # the lifting still runs: the caller did not wait for it
+    for _ in range(1200):
+        if pool.pending() <= before:
+            break
+        time.sleep(0.05)
+    assert pool.pending() <= before, "the abandoned call never finished"
+    assert liar.call_json("echo-u8", {"x": 1}).value == 44  # the component and the host are fine
+
+
+def test_a_result_without_a_list_is_lifted_on_the_callers_thread(liar, monkeypatch):
+    """Only a result type that holds a list can take long to lift; others skip the hand-off to a guest thread."""
+    from langchain_wasm.abi import component
+    from langchain_wasm.abi.component_lift import holds_a_list
+
+    funcs = liar.functions
+    assert holds_a_list(funcs["echo-items"].result)
+    assert not holds_a_list(funcs["echo-u8"].result)
+
+    def no_hand_off(_stack: int) -> None:
+        raise AssertionError("a list-free result went to a guest thread")
+
+    monkeypatch.setattr(component, "guest_threads", no_hand_off)
+    assert liar.call_json("echo-u8", {"x": 3}, limits=Limits(timeout_s=5)).value == 44  # the liar's 300
+    with pytest.raises(AssertionError, match="guest thread"):  # and a list result does hand off
+        liar.call_json("echo-items", {"x": []}, limits=Limits(timeout_s=5))
 
 
 def test_a_large_component_result_is_converted_in_full_within_a_generous_deadline(liar):
