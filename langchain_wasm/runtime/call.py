@@ -288,33 +288,18 @@ def execute(
         for pump in pumps:
             if pump is not None:
                 pump.close_write_end()  # its reader ends once the store's own write end is closed
-        if unexpected is not None:
-            raise unexpected
-        return finish(
-            value=None,
-            exit_code=0,
-            failure=failure,
-            convention_error=convention_error,
-            ctx=ctx,
-            fuel=fuel,
-            remaining=fuel,
-            memory=0,
-            limits=limits,
-            wall=time.perf_counter() - t0,
-            module_name=module_name,
-            label=label,
-            command=command,
-            http=http,
-        )
-    memory = runner.memory_bytes(cctx)
-    remaining = ctypes.c_uint64(fuel)
-    if metered:
-        ffi.wasmtime_context_get_fuel(cctx, ctypes.byref(remaining))
-    store.close()
-    if pumps[0] is not None or pumps[1] is not None:
-        if ctx is _QUIET:  # pumps write into the context: give this call its own
-            ctx = CallContext()
-        _collect_pumps(ctx, pumps)
+        memory, left = 0, fuel
+    else:
+        memory = runner.memory_bytes(cctx)
+        remaining = ctypes.c_uint64(fuel)
+        if metered:
+            ffi.wasmtime_context_get_fuel(cctx, ctypes.byref(remaining))
+        store.close()
+        if pumps[0] is not None or pumps[1] is not None:
+            if ctx is _QUIET:  # pumps write into the context: give this call its own
+                ctx = CallContext()
+            _collect_pumps(ctx, pumps)
+        left = remaining.value
     if unexpected is not None:
         raise unexpected
     return finish(
@@ -324,7 +309,7 @@ def execute(
         convention_error=convention_error,
         ctx=ctx,
         fuel=fuel,
-        remaining=remaining.value,
+        remaining=left,
         memory=memory,
         limits=limits,
         wall=time.perf_counter() - t0,

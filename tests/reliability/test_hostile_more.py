@@ -324,7 +324,7 @@ def test_a_caller_is_not_held_while_wasmtime_lifts_a_flood(liar):
 
 def test_a_result_without_a_list_is_lifted_on_the_callers_thread(liar, monkeypatch):
     """Only a result type that holds a list can take long to lift; others skip the hand-off to a guest thread."""
-    from langchain_wasm.abi import component
+    from langchain_wasm.abi import component_call
     from langchain_wasm.abi.component_lift import holds_a_list
 
     funcs = liar.functions
@@ -334,7 +334,7 @@ def test_a_result_without_a_list_is_lifted_on_the_callers_thread(liar, monkeypat
     def no_hand_off(_stack: int) -> None:
         raise AssertionError("a list-free result went to a guest thread")
 
-    monkeypatch.setattr(component, "guest_threads", no_hand_off)
+    monkeypatch.setattr(component_call, "guest_threads", no_hand_off)
     assert liar.call_json("echo-u8", {"x": 3}, limits=Limits(timeout_s=5)).value == 44  # the liar's 300
     with pytest.raises(AssertionError, match="guest thread"):  # and a list result does hand off
         liar.call_json("echo-items", {"x": []}, limits=Limits(timeout_s=5))
