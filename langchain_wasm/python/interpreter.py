@@ -273,7 +273,7 @@ class Interpreter:
 
         try:
             return self.kept.drive(body, limits=limits, file_write_bytes=self.file_write_bytes, quota=self._quota(used))
-        except WasmCallError:
+        except (WasmCallError, KeyboardInterrupt):
             self.ended = self.kept.ended or "stopped"
             raise
         except MemoryError:

@@ -242,6 +242,10 @@ class KeptInstance:
                     stdout=bytes(ctx.stdout),
                     stderr=bytes(ctx.stderr),
                 )
+            elif isinstance(ctx.host_error, KeyboardInterrupt):  # Ctrl-C reached this thread in a host call
+                self.ended = "a call was interrupted while the guest ran"
+                observe(self.name, metrics)
+                raise ctx.host_error
             else:
                 err = classify(failure, ctx, metrics, limits_desc=_limits_desc(limits))
             self.ended = f"a previous call was stopped: {err}"

@@ -106,3 +106,29 @@ def test_deep_recursion_ends_cleanly_from_any_thread(sandbox, stack_mib):
         ("host", "interrupt"),
     }, box
     assert sandbox.run("print(2 + 2)").stdout == "4\n"  # the host is fine
+
+
+def test_ctrl_c_while_a_turn_runs_on_the_main_thread_is_a_keyboard_interrupt(runtime):
+    """The guest runs on the calling thread, so Python's SIGINT handler runs inside the guest's next host call:
+    the run ends with ``KeyboardInterrupt`` (not a host-function error), and the session with it."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(
+        """
+        import os, signal, threading
+        from langchain_wasm.python import WasmPythonSandbox
+        sb = WasmPythonSandbox(quiet=True, prewarm=False)
+        with sb.session() as s:
+            s.run("pass")
+            threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT)).start()
+            try:
+                s.run("import time\\nwhile True:\\n    time.sleep(0.001)", timeout_s=60)
+                print("not interrupted")
+            except KeyboardInterrupt:
+                print("KeyboardInterrupt", s.alive)
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    assert out.stdout.strip() == "KeyboardInterrupt False", out.stderr[-2000:]
