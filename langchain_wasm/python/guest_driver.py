@@ -242,16 +242,20 @@ def run(src, nonce, opts=None):
     except OSError:
         _host.call(_json.dumps({"nonce": nonce, "frame_error": len(data)}).encode())
 '''
+#: The turn's entry point, as a builtin: the turn's wrapper compiles ~15% faster than through ``sys.modules``.
+DRIVER_SOURCE += "\n_bi.__lcw__ = run\n"
 #: The network shim (urllib.request, requests, sockets refused) rides along with the driver.
 DRIVER_SOURCE += f"\n_REQUESTS_SOURCE = {REQUESTS_SOURCE!r}\n" + NET_SOURCE
 
 
-def turn_code(code: str, nonce: str, options: dict[str, int] | None) -> str:
+def turn_code(code: str, nonce: str, options: dict[str, int] | None, *, short: bool = False) -> str:
     """The turn's source: one call into the installed driver, the user's code as a string literal. ``None``
     options reuse the previous turn's (compiling the options' dict literal was ~40% of a tiny turn's guest time);
-    the guest may change what it keeps, but the host enforces every cap again."""
+    the guest may change what it keeps, but the host enforces every cap again. ``short``: call the driver
+    through its builtin ``__lcw__`` (a driver of this version, not one restored from an older snapshot)."""
     opts = f", {options!r}" if options is not None else ""
-    return f"__import__('sys').modules['_lcw'].run({code!r}, {nonce!r}{opts})\n"
+    entry = "__lcw__" if short else "__import__('sys').modules['_lcw'].run"
+    return f"{entry}({code!r}, {nonce!r}{opts})\n"
 
 
 def install_code(compiled: bytes | None = None) -> str:

@@ -132,3 +132,18 @@ def test_ctrl_c_while_a_turn_runs_on_the_main_thread_is_a_keyboard_interrupt(run
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
     assert out.stdout.strip() == "KeyboardInterrupt False", out.stderr[-2000:]
+
+
+def test_a_cell_that_removes_the_drivers_entry_point_costs_one_turn(session):
+    """A turn calls the driver through its builtin ``__lcw__``; code that deletes it loses that one turn's
+    report, and later turns reach the driver the long way (``sys.modules['_lcw']``)."""
+    assert session.run("x = 1").ok
+    session.run("import builtins\ndel builtins.__lcw__")
+    broken = session.run("x += 1")  # the wrapper itself fails: no report
+    assert broken.error is not None
+    assert broken.error.type == "InterpreterError"
+    assert "__lcw__" in broken.error.traceback
+    after = session.run("x")
+    assert after.ok, after.error
+    assert after.result == 1  # the broken turn never ran the cell
+    assert session.run("print(x + 1)").stdout == "2\n"
