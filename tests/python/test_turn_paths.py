@@ -9,11 +9,10 @@ thread of either kind.
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from langchain_wasm.errors import WasmLimitError, WasmTrapError
+from tests.stack_threads import in_thread
 
 ONE_LINERS = [
     "1 + 1",
@@ -87,24 +86,13 @@ RECURSE = "import sys\nsys.setrecursionlimit(10**6)\ndef f(n):\n    return f(n +
 def test_deep_recursion_ends_cleanly_from_any_thread(sandbox, stack_mib):
     """1 MiB cannot hold the guest's 4 MiB wasm stack (the call hops to a pool thread), 8 MiB is a default
     thread, 64 MiB runs it in place: each ends with a clean error and the host goes on."""
-    box: dict[str, object] = {}
-
-    def work() -> None:
-        box["outcome"] = _outcome(lambda: sandbox.run(RECURSE, timeout_s=30))
-
-    previous = threading.stack_size(stack_mib * 1024 * 1024)
-    try:
-        t = threading.Thread(target=work)
-        t.start()
-    finally:
-        threading.stack_size(previous)
-    t.join(120)
-    assert box["outcome"] in {
+    outcome = in_thread(stack_mib * 1024 * 1024, lambda: _outcome(lambda: sandbox.run(RECURSE, timeout_s=30)))
+    assert outcome in {
         ("python", "RecursionError"),
         ("python", "MemoryError"),
         ("host", "stack_overflow"),
         ("host", "interrupt"),
-    }, box
+    }, outcome
     assert sandbox.run("print(2 + 2)").stdout == "4\n"  # the host is fine
 
 

@@ -15,37 +15,16 @@ import pytest
 
 from langchain_wasm.runtime.guest_thread import GuestThreads
 from langchain_wasm.runtime.native_stack import stack_room
+from tests.stack_threads import in_thread
 
 MIB = 1024 * 1024
 ROOM = stack_room()
 pytestmark = pytest.mark.skipif(ROOM is None, reason="the stack room cannot be measured on this platform")
 
 
-def _in_thread(stack: int, fn):
-    box: dict[str, object] = {}
-
-    def work() -> None:
-        try:
-            box["value"] = fn()
-        except BaseException as exc:  # handed back to the test
-            box["error"] = exc
-
-    previous = threading.stack_size(stack)
-    try:
-        t = threading.Thread(target=work)
-        t.start()
-    finally:
-        threading.stack_size(previous)
-    t.join(120)
-    assert not t.is_alive()
-    if "error" in box:
-        raise box["error"]  # type: ignore[misc]
-    return box["value"]
-
-
 def test_the_room_of_threads_made_with_a_known_stack():
-    small = _in_thread(2 * MIB, stack_room)
-    big = _in_thread(64 * MIB, stack_room)
+    small = in_thread(2 * MIB, stack_room)
+    big = in_thread(64 * MIB, stack_room)
     # glibc may hand a new thread a larger cached stack than asked for, never a smaller one
     assert small > 0
     assert big > 60 * MIB
@@ -65,8 +44,8 @@ def test_a_call_runs_where_it_fits_and_hops_where_it_does_not():
     roomy = GuestThreads(16 * MIB, max_workers=2, inline_bytes=8 * MIB)
     never = GuestThreads(16 * MIB, max_workers=2, inline_bytes=1 << 40)  # no thread has a TiB of stack
 
-    assert _in_thread(64 * MIB, lambda: roomy.run(here) == here()) is True  # room: it ran on the caller's thread
-    assert _in_thread(64 * MIB, lambda: never.run(here) == here()) is False  # no room: a pool thread ran it
+    assert in_thread(64 * MIB, lambda: roomy.run(here) == here()) is True  # room: it ran on the caller's thread
+    assert in_thread(64 * MIB, lambda: never.run(here) == here()) is False  # no room: a pool thread ran it
     assert never.fits_here() is False
 
     def decided() -> tuple[bool, bool]:
@@ -74,7 +53,7 @@ def test_a_call_runs_where_it_fits_and_hops_where_it_does_not():
         assert room is not None
         return roomy.run(here) == here(), room >= roomy.inline_bytes
 
-    ran_here, had_room = _in_thread(2 * MIB, decided)
+    ran_here, had_room = in_thread(2 * MIB, decided)
     assert ran_here == had_room  # a small thread hops unless glibc gave it a large cached stack
     # a pool thread has 16 MiB: a call nested inside a job still fits there
     assert roomy.submit(roomy.fits_here).result() is True
