@@ -83,6 +83,22 @@ _local = threading.local()
 _COMPILED_DRIVER: dict[str, bytes] = {}
 
 
+_RUNTIME_PREOPENS: dict[tuple[str, str | None, str], tuple[Preopen, ...]] = {}
+
+
+def _runtime_preopens(runtime: PythonRuntime) -> tuple[Preopen, ...]:
+    """The runtime's read-only folders as preopens, resolved once per process (a ``Preopen`` resolves its path;
+    these never change while the runtime is loaded). The stdlib comes first: the snapshot expects it at fd 3."""
+    key = (str(runtime.lib_dir), None if runtime.mpl_dir is None else str(runtime.mpl_dir), runtime.mpl_guest_path)
+    found = _RUNTIME_PREOPENS.get(key)
+    if found is None:
+        made = [Preopen(key[0], "/usr/local/lib")]
+        if key[1] is not None:
+            made.append(Preopen(key[1], key[2]))
+        found = _RUNTIME_PREOPENS[key] = tuple(made)
+    return found
+
+
 #: A turn's bridge (``run(..., bridge=)``): request frames starting with this prefix are answered by it.
 BRIDGE_PREFIX = b"LCWCALL"
 
@@ -181,9 +197,7 @@ class Interpreter:
         workspace_entries: int | None = WORKSPACE_ENTRIES,
         http: HttpGrant | None = None,
     ) -> None:
-        preopens = [Preopen(str(runtime.lib_dir), "/usr/local/lib")]  # first: the snapshot expects it at fd 3
-        if runtime.mpl_dir is not None:
-            preopens.append(Preopen(str(runtime.mpl_dir), runtime.mpl_guest_path))
+        preopens = list(_runtime_preopens(runtime))
         preopens.append(Preopen(str(workspace.path), GUEST_WORKSPACE, writable=True))
         preopens.append(Preopen(str(workspace.tmp), "/tmp", writable=True))
         self.caps = Capabilities(
@@ -204,7 +218,7 @@ class Interpreter:
         #: the options this interpreter's driver keeps from its last turn (then a turn need not send them);
         #: only for a driver this process installed (a restored snapshot may hold an older one)
         self.terse = install
-        self._sent: dict[str, int] | None = None
+        self.held_options: dict[str, int] | None = None
         self.kept = KeptInstance(
             runtime.engine,
             runtime.module,
@@ -305,12 +319,12 @@ class Interpreter:
             "dpi": caps.dpi,
         }
         collector = _Collector(caps.frame_bytes, b'{"nonce": "' + nonce.encode() + b'"')
-        same = self.terse and options == self._sent
-        self._sent = None  # until this turn is known to have reached the driver
+        same = self.terse and options == self.held_options
+        self.held_options = None  # until this turn is known to have reached the driver
         source = turn_code(code, nonce, None if same else options, short=self.terse)
         raw = self._turn(source, limits, collector, bridge, used)
         if collector.frame is not None:
-            self._sent = options
+            self.held_options = options
         elif self.terse:  # no report: the code may have removed the driver's builtin; the long way from now on
             self.terse = False
         status = int(raw.value) if raw.value is not None else -1

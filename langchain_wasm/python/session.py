@@ -78,20 +78,25 @@ class PythonSession:
         try:
             if restore is not None:
                 self.workspace.unpack(restore.workspace, sandbox.snapshot_workspace_bytes)
-            self._interp = Interpreter(
-                sandbox.runtime_for(limits),  # the session's engine for its life (fuel-metering or not)
-                self.workspace,
-                limits,
-                install=restore is None and template is None,
-                file_write_bytes=sandbox.file_write_bytes,
-                http=sandbox.http,
-                workspace_bytes=sandbox.workspace_bytes,
-                workspace_entries=sandbox.workspace_entries,
-            )
-            if restore is not None:
-                self._restore_memory(restore)
-            elif template is not None:
-                template.apply(self._interp)
+
+            def fresh() -> Interpreter:
+                return Interpreter(
+                    sandbox.runtime_for(limits),  # the session's engine for its life (fuel-metering or not)
+                    self.workspace,
+                    limits,
+                    install=restore is None and template is None,
+                    file_write_bytes=sandbox.file_write_bytes,
+                    http=sandbox.http,
+                    workspace_bytes=sandbox.workspace_bytes,
+                    workspace_entries=sandbox.workspace_entries,
+                )
+
+            if restore is None and template is not None:
+                self._interp = template.start(fresh)
+            else:
+                self._interp = fresh()
+                if restore is not None:
+                    self._restore_memory(restore)
         except BaseException:
             self.workspace.remove()
             raise

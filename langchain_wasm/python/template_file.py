@@ -24,7 +24,7 @@ __all__ = ["load_pages", "store_pages", "template_key", "template_path"]
 PAGE = 4096  # the 4 KiB pages snapshots use too (snapshot.PAGE; not imported: a one-shot run needs no snapshot)
 
 MAGIC = b"LCWPYTPL1\n"
-FORMAT = 1
+FORMAT = 2  # 2: the header holds the turn options the driver in the pages already has
 _DIGEST = 32
 
 Runs = tuple[tuple[int, bytes], ...]
@@ -41,9 +41,11 @@ def template_path(runtime: PythonRuntime, key: str) -> Path:
     return runtime.lib_dir.parent / f"template-{key[:32]}.bin"
 
 
-def store_pages(path: Path, key: str, memory_size: int, runs: Runs) -> None:
-    """Write the template atomically (best effort: a read-only cache only costs the next process an install)."""
-    header = json.dumps({"format": FORMAT, "key": key, "memory": memory_size, "runs": [[o, len(c)] for o, c in runs]})
+def store_pages(path: Path, key: str, memory_size: int, runs: Runs, sent: dict[str, int] | None = None) -> None:
+    """Write the template atomically (best effort: a read-only cache only costs the next process an install);
+    ``sent``: the turn options its driver holds."""
+    spans = [[o, len(c)] for o, c in runs]
+    header = json.dumps({"format": FORMAT, "key": key, "memory": memory_size, "runs": spans, "sent": sent})
     body = b"".join([MAGIC, struct.pack("<I", len(header)), header.encode(), *(c for _, c in runs)])
     tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
     with contextlib.suppress(OSError):
@@ -55,8 +57,8 @@ def store_pages(path: Path, key: str, memory_size: int, runs: Runs) -> None:
         tmp.unlink()
 
 
-def load_pages(path: Path, key: str, memory_cap: int) -> tuple[int, Runs] | None:
-    """``(memory_size, runs)`` from ``path`` if it is an intact template for ``key`` that fits ``memory_cap``;
+def load_pages(path: Path, key: str, memory_cap: int) -> tuple[int, Runs, dict[str, int] | None] | None:
+    """``(memory_size, runs, sent)`` from ``path`` if it is an intact template for ``key`` that fits ``memory_cap``;
     ``None`` if it is missing, damaged, for another build or too large (the caller rebuilds it)."""
     try:
         blob = path.read_bytes()
@@ -74,7 +76,10 @@ def load_pages(path: Path, key: str, memory_cap: int) -> tuple[int, Runs] | None
         size, spans = int(header["memory"]), [(int(o), int(n)) for o, n in header["runs"]]
         if header.get("format") != FORMAT or header.get("key") != key:
             return None
-    except (struct.error, ValueError, KeyError, TypeError):
+        sent = header.get("sent")
+        if sent is not None:
+            sent = {str(k): int(v) for k, v in sent.items()}
+    except (struct.error, ValueError, KeyError, TypeError, AttributeError):
         return None
     if size <= 0 or size > memory_cap or size % PAGE:
         return None
@@ -84,4 +89,4 @@ def load_pages(path: Path, key: str, memory_cap: int) -> tuple[int, Runs] | None
             return None
         runs.append((offset, blob[pos : pos + length]))
         pos += length
-    return (size, tuple(runs)) if pos == end else None
+    return (size, tuple(runs), sent) if pos == end else None

@@ -171,23 +171,20 @@ def make_in(
     quota: tuple[int | None, int | None] = (WORKSPACE_BYTES, WORKSPACE_ENTRIES),
 ) -> Interpreter:
     """A fresh interpreter seeing ``workspace``: the driver installed, or ``template`` written in."""
-    interp = Interpreter(
-        runtime,
-        workspace,
-        lim,
-        install=template is None,
-        file_write_bytes=file_write_bytes,
-        http=http,
-        workspace_bytes=quota[0],
-        workspace_entries=quota[1],
-    )
-    if template is not None:
-        try:
-            template.apply(interp)
-        except BaseException:
-            interp.close()
-            raise
-    return interp
+
+    def fresh() -> Interpreter:
+        return Interpreter(
+            runtime,
+            workspace,
+            lim,
+            install=template is None,
+            file_write_bytes=file_write_bytes,
+            http=http,
+            workspace_bytes=quota[0],
+            workspace_entries=quota[1],
+        )
+
+    return fresh() if template is None else template.start(fresh)
 
 
 _pools: weakref.WeakSet[WarmPool] = weakref.WeakSet()

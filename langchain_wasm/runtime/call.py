@@ -15,8 +15,8 @@ from typing import Any, Protocol
 import wasmtime
 from wasmtime import _ffi as ffi
 
-from ..errors import LangChainWasmError, WasmAbiError, WasmExitError
-from . import context
+from ..errors import LangChainWasmError, WasmAbiError, WasmCallError, WasmExitError
+from . import context, interrupts
 from .capabilities import Capabilities
 from .context import CallContext
 from .engine import WasmEngine
@@ -265,6 +265,7 @@ def execute(
     if timeout is not None:
         engine.ticker.acquire()
     prev = context.swap(ctx) if needs_host else None
+    handler = interrupts.hold() if needs_host else None  # Python host functions: Ctrl-C held (interrupts.py)
     try:
         value = runner(store, cctx)
     except wasmtime.ExitTrap as exc:
@@ -278,6 +279,7 @@ def execute(
     except BaseException as exc:  # anything else (a bug, KeyboardInterrupt): re-raised once the store is closed
         unexpected = exc
     finally:
+        came = interrupts.release(handler)
         if needs_host:
             context.swap(prev)
         if timeout is not None:
@@ -302,6 +304,9 @@ def execute(
         left = remaining.value
     if unexpected is not None:
         raise unexpected
+    if came:  # Ctrl-C during the call: the store is closed; the handler decides (the default raises)
+        interrupts.deliver(handler)
+        raise WasmCallError(f"{module_name}: the call was interrupted (SIGINT)")
     return finish(
         value=value,
         exit_code=exit_code,

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
 from .http_grant import HttpGrant, HttpOrigin
@@ -78,9 +77,16 @@ class Preopen:
 
     def contains(self, path: str | os.PathLike[str]) -> bool:
         """True if ``path`` (a host path) is this directory or inside it, or contains it."""
-        other = Path(os.path.realpath(path))
-        mine = Path(self.host_path)
-        return other == mine or mine in other.parents or other in mine.parents
+        return overlaps(self.host_path, os.path.realpath(path))
+
+
+def overlaps(a: str, b: str) -> bool:
+    """True if resolved absolute paths ``a`` and ``b`` are the same folder or one is inside the other (by
+    whole components: ``/a/b`` is inside ``/a``, ``/a/bc`` is not inside ``/a/b``)."""
+    if a == b:
+        return True
+    a_dir, b_dir = a.rstrip(os.sep) + os.sep, b.rstrip(os.sep) + os.sep
+    return b.startswith(a_dir) or a.startswith(b_dir)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ import wasmtime
 from wasmtime import _ffi as ffi
 
 from . import context
+from .interrupts import _signalled, interrupted
 
 __all__ = ["GuestMemory", "GuestMemoryError", "HostStop", "define_host_function", "memory_span", "KIND_CODES"]
 
@@ -175,6 +176,8 @@ def _dispatch(env: int | None, caller: Any, params: Any, nparams: int, results: 
     if entry is None:
         return _trap("langchain-wasm: unknown host function")
     try:
+        if _signalled.is_set() and interrupted():  # a Ctrl-C held for the guest's caller (interrupts.py)
+            raise HostStop
         if entry.raw:  # the function reads and writes the engine's own value arrays (a zero-copy forwarder)
             entry.func(caller, params, nparams, results, nresults)
             return 0

@@ -21,7 +21,7 @@ import wasmtime
 from wasmtime import _ffi as ffi
 
 from ..errors import LangChainWasmError, WasmCallError, WasmMemoryLimitError, WasmOutputLimitError
-from . import context
+from . import context, interrupts
 from .call import _limits_desc, _new_store, _wasi_config, no_fuel_message
 from .capabilities import Capabilities
 from .context import CallContext
@@ -31,6 +31,7 @@ from .hostcall import GuestMemory, memory_span
 from .kept_linker import KeptContext, WorkspaceQuota, check_imports, kept_linker
 from .limits import Limits
 from .live import LiveInstance
+from .memory_image import MemoryImage
 from .metrics import observe
 from .result import CallMetrics, CallResult, make_metrics, make_result
 from .signatures import FuncSignature
@@ -204,6 +205,7 @@ class KeptInstance:
             self.engine.ticker.acquire()
         prev = context.swap(ctx)
         self.live = ctx
+        handler = interrupts.hold()  # a Ctrl-C meanwhile stops the guest at its next host call
         try:
             value = body(LiveInstance(self._cctx, self._instance, self._signatures, self._externs))
         except wasmtime.ExitTrap as exc:
@@ -214,6 +216,7 @@ class KeptInstance:
         except LangChainWasmError as exc:
             convention = exc
         finally:
+            came = interrupts.release(handler)
             self.live = None
             context.swap(prev)
             if timeout is not None:
@@ -233,6 +236,11 @@ class KeptInstance:
             self.name,
             ctx.http.metrics() if http is not None else None,
         )
+        if came:  # Ctrl-C: the guest stopped at a host call (or finished); the handler decides what follows
+            self.ended = "a call was interrupted while the guest ran"
+            observe(self.name, metrics)
+            interrupts.deliver(handler)  # the default handler raises KeyboardInterrupt here
+            raise WasmCallError(f"{self.name}: the call was interrupted (SIGINT)")
         if failure is not None:
             if ctx.stop_reason == "files":
                 err: LangChainWasmError = WasmOutputLimitError(
@@ -288,6 +296,31 @@ class KeptInstance:
                     raise WasmMemoryLimitError(f"{self.name}: memory range at {offset} is outside {size} bytes")
             for offset, data in runs:
                 ctypes.memmove(base + offset, data, len(data))
+
+    def image_of_memory(self) -> MemoryImage | None:
+        """A sealed image of the whole memory as it is now, for ``map_image`` into other instances of the same
+        module (call between calls); ``None`` where images are not supported."""
+        with self._lock:
+            return MemoryImage.build(*memory_span(self._cctx, self._memory))
+
+    def map_image(self, image: MemoryImage) -> None:
+        """Grow linear memory to ``image.size`` and make its contents a private copy-on-write mapping of
+        ``image`` (one ``mmap``; a fresh instance only). Raises ``WasmMemoryLimitError`` past the memory cap;
+        ``OSError`` if the kernel refuses the mapping, after ending the instance (its memory is then in an
+        unknown state: the store is closed at once, nothing reads it again)."""
+        if image.size > self.memory_size():
+            self.write_memory(b"\0", image.size - 1)
+        with self._lock:
+            if self.ended is not None:
+                raise WasmCallError(f"{self.name}: the instance has ended ({self.ended})")
+            base, size = memory_span(self._cctx, self._memory)
+            try:
+                image.map_over(base, size)
+            except (OSError, ValueError) as exc:
+                self.ended = "closed"
+                self._keep = ()
+                self._store.close()
+                raise OSError(f"{self.name}: cannot start from the memory image: {exc}") from exc
 
     def write_memory(self, data: bytes | bytearray | memoryview, offset: int = 0) -> None:
         """Grow linear memory to fit and copy ``data`` in at ``offset`` (restoring a snapshot into a fresh

@@ -23,6 +23,7 @@ wasmtime's implementation, so this is a denial, not a network grant.
 from __future__ import annotations
 
 import ctypes
+import os
 import threading
 import weakref
 from collections.abc import Sequence
@@ -33,7 +34,7 @@ from wasmtime import _ffi as ffi
 
 from ..errors import WasmCapabilityError
 from . import context, wasi_shims
-from .capabilities import WASI_MODULE, Capabilities, HostFunction
+from .capabilities import WASI_MODULE, Capabilities, HostFunction, overlaps
 from .clock_shim import CLOCK_PARAMS, clock_time_get
 from .context import CallContext
 from .engine import WasmEngine
@@ -97,8 +98,9 @@ def check_imports(
                 name=name,
             )
     if cache_dir is not None:
+        cache = os.path.realpath(cache_dir)  # once, not per preopen (each is resolved already)
         for pre in caps.preopens:
-            if pre.contains(cache_dir):
+            if overlaps(pre.host_path, cache):
                 raise WasmCapabilityError(
                     f"preopen {pre.host_path} overlaps the compile cache {cache_dir}; guests may never reach it"
                 )

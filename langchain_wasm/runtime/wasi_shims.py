@@ -25,6 +25,7 @@ from . import context
 from .capabilities import WASI_MODULE
 from .clock_shim import CLOCK_PARAMS, clock_time_get
 from .hostcall import GuestMemory, GuestMemoryError, HostStop, define_host_function
+from .interrupts import pause
 
 __all__ = ["install_wasi_shims"]
 
@@ -133,11 +134,13 @@ def poll_oneoff(mem: GuestMemory, in_ptr: int, out_ptr: int, nsubs: int, nevents
             wait = min(t for t, _ in clocks)
             remaining = ctx.remaining() if ctx is not None else None
             if remaining is not None and wait >= remaining:
-                time.sleep(remaining)
+                if pause(remaining):
+                    raise HostStop  # a Ctrl-C held for the caller
                 if ctx is not None:
                     ctx.stop_reason = "timeout"
                 raise HostStop
-            time.sleep(wait)
+            if pause(wait):
+                raise HostStop
             ready = [_event(ud, ESUCCESS, _EVENTTYPE_CLOCK, 0) for t, ud in clocks if t <= wait]
         for i, event in enumerate(ready):
             mem.write(out_ptr + i * _EVENT_SIZE, event)

@@ -31,7 +31,9 @@ def stored(runtime):
 
 
 def test_the_template_is_the_driver_installed_and_small(stored):
-    _, path, (size, runs) = stored
+    _, path, (size, runs, sent) = stored
+    assert sent is not None  # the options the driver in the pages holds
+    assert sent["stdout_bytes"] > 0
     assert os.stat(path).st_mode & 0o077 == 0  # private, like the rest of the runtime's folder
     assert size % 4096 == 0
     assert runs
@@ -72,7 +74,7 @@ def _rewrite(blob: bytes, header: dict[str, object]) -> bytes:
 
 
 def test_damaged_or_foreign_templates_are_refused(stored, tmp_path):
-    key, path, (size, runs) = stored
+    key, path, (size, runs, sent) = stored
     blob = path.read_bytes()
     (hlen,) = struct.unpack_from("<I", blob, len(MAGIC))
     header = json.loads(blob[len(MAGIC) + 4 : len(MAGIC) + 4 + hlen])
@@ -99,8 +101,10 @@ def test_damaged_or_foreign_templates_are_refused(stored, tmp_path):
     assert refused(_rewrite(blob, {**header, "runs": header["runs"][1:]}))  # lengths no longer add up
     assert refused(_rewrite(blob, {**header, "runs": [[0, len(blob) * 2]]}))
     # a stored copy round-trips; a store into a folder we cannot write is a no-op, not an error
-    store_pages(tmp_path / "copy.bin", key, size, runs)
-    assert load_pages(tmp_path / "copy.bin", key, 1024 * MIB) == (size, runs)
+    assert refused(_rewrite(blob, {**header, "sent": ["not", "a", "mapping"]}))
+    assert refused(_rewrite(blob, {**header, "sent": {"stdout_bytes": "many"}}))
+    store_pages(tmp_path / "copy.bin", key, size, runs, sent)
+    assert load_pages(tmp_path / "copy.bin", key, 1024 * MIB) == (size, runs, sent)
     store_pages(tmp_path / "missing" / "t.bin", key, size, runs)
     assert not (tmp_path / "missing").exists()
 

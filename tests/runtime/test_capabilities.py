@@ -235,3 +235,25 @@ def test_host_functions_pass_every_value_type():
     r = WasmModule.from_wat(src).call("go", -1, 2**40, 0.5, 0.25, capabilities=caps)
     assert got == [(-1, 2**40, 0.5, 0.25)]
     assert r.value == -1 + 2**40 + 0.75
+
+
+def test_overlap_is_by_whole_path_components(tmp_path):
+    """The compile-cache check (kept_linker.check_imports): a preopen may neither be, contain nor sit inside
+    the cache, judged by whole components of resolved paths."""
+    from langchain_wasm.runtime.capabilities import overlaps
+
+    assert overlaps("/a/b", "/a/b")
+    assert overlaps("/a/b", "/a/b/c")
+    assert overlaps("/a/b/c", "/a/b")
+    assert overlaps("/", "/a")
+    assert overlaps("/a/b/", "/a/b/c")
+    assert not overlaps("/a/b", "/a/bc")
+    assert not overlaps("/a/bc", "/a/b")
+    assert not overlaps("/a/b", "/a/c")
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "work").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "cache")
+    pre = Preopen(str(tmp_path / "work"), "/w")
+    assert not pre.contains(tmp_path / "cache")
+    assert Preopen(str(tmp_path / "link"), "/w").contains(tmp_path / "cache" / "x")  # resolved, not textual
+    assert Preopen(str(tmp_path), "/w").contains(tmp_path / "link")

@@ -125,17 +125,19 @@ class SandboxSession:
     def interpreter(self) -> Interpreter:
         if self._interp is None or self._interp.ended is not None:
             template = self.python.template()
-            interp = Interpreter(
-                self.python.runtime,
-                self.workspace,
-                self.python.limits,
-                install=template is None,
-                file_write_bytes=self.python.file_write_bytes,
-                workspace_bytes=self.python.workspace_bytes,
-                workspace_entries=self.python.workspace_entries,
-            )
-            if template is not None:
-                template.apply(interp)
+
+            def fresh() -> Interpreter:
+                return Interpreter(
+                    self.python.runtime,
+                    self.workspace,
+                    self.python.limits,
+                    install=template is None,
+                    file_write_bytes=self.python.file_write_bytes,
+                    workspace_bytes=self.python.workspace_bytes,
+                    workspace_entries=self.python.workspace_entries,
+                )
+
+            interp = fresh() if template is None else template.start(fresh)
             interp.run(_WRAPPER, self.python.limits, ResultCaps())
             self._interp = interp
         return self._interp
