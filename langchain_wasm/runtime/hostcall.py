@@ -176,7 +176,7 @@ def _dispatch(env: int | None, caller: Any, params: Any, nparams: int, results: 
     if entry is None:
         return _trap("langchain-wasm: unknown host function")
     try:
-        if _signalled.is_set() and interrupted():  # a Ctrl-C held for the guest's caller (interrupts.py)
+        if _signalled[0] and interrupted():  # a Ctrl-C held for the guest's caller (interrupts.py)
             raise HostStop
         if entry.raw:  # the function reads and writes the engine's own value arrays (a zero-copy forwarder)
             entry.func(caller, params, nparams, results, nresults)
