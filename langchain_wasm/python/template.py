@@ -59,7 +59,7 @@ class Template:
         self.sent = sent
         self._image: MemoryImage | None = None
         self._image_lock = threading.Lock()
-        self._state = "first"  # "first" -> "build" (the next copy makes the image) -> "mapped" | "copy"
+        self._state = "first"  # "first" -> "build" (the next copy makes the image) -> "building" -> "mapped" | "copy"
         self.copied = 0  # interpreters started by copying the pages, and by mapping the image
         self.mapped = 0
 
@@ -84,11 +84,18 @@ class Template:
             interp.kept.write_runs(self.memory_size, self.runs)
             self.copied += 1
             with self._image_lock:
-                if self._state == "build":  # the second copy: make the image from this fresh memory
-                    self._image = interp.kept.image_of_memory()
-                    self._state = "mapped" if self._image is not None else "copy"
-                elif self._state == "first":
+                state = self._state
+                if state == "build":  # the second copy makes the image, from this fresh memory
+                    self._state = "building"  # others meanwhile copy, and do not wait for it
+                elif state == "first":
                     self._state = "build"
+            if state == "build":
+                made = None
+                try:
+                    made = interp.kept.image_of_memory()
+                finally:
+                    with self._image_lock:
+                        self._image, self._state = made, ("mapped" if made is not None else "copy")
         interp.terse = True  # this process's driver, built into the template here
         interp.held_options = dict(self.sent) if self.sent is not None else None
 

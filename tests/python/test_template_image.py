@@ -143,3 +143,33 @@ def test_sessions_and_one_shots_of_a_sandbox_use_the_image(runtime):
             assert restored.run("sum(x)").result == 6
     finally:
         sb.close()
+
+
+def test_starts_do_not_wait_while_the_image_is_being_made(template, start, monkeypatch):
+    """The image is made by the second start (~50-70 ms); a start on another thread meanwhile copies."""
+    import threading
+
+    real_build = MemoryImage.build.__func__
+    building, go_on = threading.Event(), threading.Event()
+
+    def slow_build(cls, base, size):
+        building.set()
+        assert go_on.wait(30)
+        return real_build(cls, base, size)
+
+    monkeypatch.setattr(MemoryImage, "build", classmethod(slow_build))
+    start(template)
+    second = threading.Thread(target=start, args=(template,))
+    second.start()
+    try:
+        assert building.wait(30)
+        third = start(template)  # returns while the second start is still making the image
+        assert template._image is None
+        assert third.run(PROBE, LIMITS, ResultCaps()).result is True
+    finally:
+        go_on.set()
+        second.join(30)
+    assert template._image is not None
+    assert (template.copied, template.mapped) == (3, 0)
+    assert start(template).run(PROBE, LIMITS, ResultCaps()).result is True
+    assert template.mapped == 1
