@@ -41,6 +41,7 @@ class WarmPool:
         self._cond = threading.Condition()
         self._ready: dict[Hashable, Ready] = {}
         self._making: set[Hashable] = set()
+        self._behind: set[Hashable] = set()
         self._jobs: list[Callable[[], None]] = []
         self._thread: threading.Thread | None = None
         self._stopped = False
@@ -48,9 +49,17 @@ class WarmPool:
     def take(self, key: Hashable) -> Ready | None:
         """The interpreter made ahead for ``key``, or ``None`` if none is ready yet (the caller then makes its
         own, in parallel with the one in progress, which the next run gets: on two cores back-to-back runs
-        measured faster that way than waiting for it)."""
+        measured faster that way than waiting for it). A run that finds the next one still being made marks
+        ``key`` as behind: interpreters are then made without the warm-up turn, ready ~1.5 ms sooner (the run
+        pays a cold first turn instead), until a run finds one ready. Measured, 60 runs back to back: p50 2.4-3.3
+        ms against 3.0-5.1 ms warming each; runs 0.2 s apart unchanged (1.4-1.8 ms)."""
         with self._cond:
-            return self._ready.pop(key, None)
+            ready = self._ready.pop(key, None)
+            if ready is None and key in self._making:
+                self._behind.add(key)  # runs come faster than they are made: make the next without warming
+            elif ready is not None:
+                self._behind.discard(key)
+            return ready
 
     def retire(
         self, interp: Interpreter | None, workspace: Workspace, key: Hashable, make: Callable[[], Ready]
@@ -83,7 +92,10 @@ class WarmPool:
             ready: Ready | None = None
             try:
                 ready = make()
-                warm_up(ready[0])
+                with self._cond:
+                    behind = key in self._behind
+                if not behind:
+                    warm_up(ready[0])
             except Exception:  # a failure shows up in the caller's own attempt; nothing is kept
                 if ready is not None:
                     ready[0].close()

@@ -170,3 +170,51 @@ def test_a_pool_keeps_at_most_max_ready_kinds_made_ahead(warm):
     assert caps == [384, 512]  # the oldest kind went
     for interp, _ in kept.values():
         assert interp.ended is None
+
+
+def test_a_pool_that_falls_behind_makes_interpreters_without_the_warm_up(monkeypatch):
+    """A run that finds the next interpreter still being made marks the kind as behind: the pool then skips
+    the warm-up turn (ready sooner) until a run finds one ready again."""
+    from langchain_wasm.python import warm as warm_module
+
+    warmed: list[object] = []
+    monkeypatch.setattr(warm_module, "warm_up", warmed.append)
+    gate = threading.Event()
+
+    class Made:
+        def close(self) -> None: ...
+
+        def remove(self) -> None: ...
+
+    def make():
+        assert gate.wait(30)
+        return Made(), Made()
+
+    pool = WarmPool()
+    try:
+
+        def made_ahead():
+            for _ in range(3000):
+                with pool._cond:
+                    if "k" in pool._ready:
+                        return True
+                threading.Event().wait(0.01)
+            return False
+
+        pool.retire(None, Made(), "k", make)  # type: ignore[arg-type]
+        assert pool.take("k") is None  # still being made: behind
+        gate.set()
+        assert made_ahead()
+        assert warmed == []  # made without the warm-up
+        assert pool.take("k") is not None  # found ready: no longer behind
+        pool.retire(None, Made(), "k", make)  # type: ignore[arg-type]
+        assert made_ahead()
+        assert len(warmed) == 1
+        assert pool.take("k") is not None
+        assert pool.take("k") is None  # nothing being made: a miss, but not behind
+        pool.retire(None, Made(), "k", make)  # type: ignore[arg-type]
+        assert made_ahead()
+        assert len(warmed) == 2
+    finally:
+        gate.set()
+        pool.stop()
