@@ -226,7 +226,7 @@ class WasmPythonSandbox:
         try:
             for name, data in (files or {}).items():
                 workspace.write(name, data)
-            before, used = workspace.survey()
+            before, used = workspace.take_survey()  # made ahead with the interpreter when no file was written
             if interp is None:
                 interp = make_in(workspace, runtime, lim, template, self.file_write_bytes, self.http, self._quota)
             result = interp.run(code, lim, self.result_caps, used=used)

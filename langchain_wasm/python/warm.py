@@ -96,6 +96,7 @@ class WarmPool:
                     behind = key in self._behind
                 if not behind:
                     warm_up(ready[0])
+                ready[1].remember_survey()  # no guest runs in it until a run takes it: its walk, done here
             except Exception:  # a failure shows up in the caller's own attempt; nothing is kept
                 if ready is not None:
                     ready[0].close()

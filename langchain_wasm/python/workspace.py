@@ -51,6 +51,8 @@ class Workspace:
         self.tmp = self.root / "tmp"
         self.path.mkdir(mode=0o700)
         self.tmp.mkdir(mode=0o700)
+        #: a ``survey()`` taken after the last guest and host write (by the warm pool, off the run's path)
+        self._surveyed: tuple[dict[str, tuple[int, int]], tuple[int, int]] | None = None
         # removed when dropped or at exit even if nobody calls remove() (a session that was never closed)
         self._finalizer = weakref.finalize(self, _remove_folder, str(self.root))
 
@@ -63,6 +65,7 @@ class Workspace:
 
     def write(self, path: str | os.PathLike[str], data: bytes | str) -> str:
         """Write ``data`` to ``path`` (relative to the workspace); returns the guest path."""
+        self._surveyed = None
         parts = _parts(path)
         payload = data.encode() if isinstance(data, str) else bytes(data)
         dfd = self._open_dir(parts[:-1], create=True)
@@ -117,6 +120,7 @@ class Workspace:
 
     def unpack(self, packed: bytes, max_bytes: int) -> None:
         """Recreate files from ``pack()`` output (names and sizes are checked again)."""
+        self._surveyed = None
         head, _, body = packed.partition(b"\0")
         try:
             index = json.loads(head)
@@ -146,6 +150,15 @@ class Workspace:
                     files[prefix + name] = (info.st_size, info.st_mtime_ns)
         tmp_bytes, tmp_entries = usage((self.tmp,))
         return files, (total + tmp_bytes, entries + tmp_entries)
+
+    def remember_survey(self) -> None:
+        """Take ``survey()`` now, for the next ``take_survey()`` (call when no guest can write here until then)."""
+        self._surveyed = self.survey()
+
+    def take_survey(self) -> tuple[dict[str, tuple[int, int]], tuple[int, int]]:
+        """The remembered survey if nothing was written since, else a new one (the remembered one is used once)."""
+        surveyed, self._surveyed = self._surveyed, None
+        return surveyed if surveyed is not None else self.survey()
 
     def usage(self) -> tuple[int, int]:
         """(bytes in regular files, directory entries) under the workspace and its ``/tmp``, links not followed."""

@@ -186,6 +186,8 @@ def test_a_pool_that_falls_behind_makes_interpreters_without_the_warm_up(monkeyp
 
         def remove(self) -> None: ...
 
+        def remember_survey(self) -> None: ...
+
     def make():
         assert gate.wait(30)
         return Made(), Made()
@@ -218,3 +220,28 @@ def test_a_pool_that_falls_behind_makes_interpreters_without_the_warm_up(monkeyp
     finally:
         gate.set()
         pool.stop()
+
+
+def test_a_remembered_survey_is_used_once_and_never_after_a_write(tmp_path):
+    """The pool walks a workspace it made ahead off the run's path; the run uses that walk only if nothing
+    was written since (a host write forgets it; it is used once)."""
+    ws = Workspace(tmp_path)
+    try:
+        ws.remember_survey()
+        (ws.path / "direct.txt").write_bytes(b"x")  # not through the workspace: the remembered walk is stale
+        assert ws.take_survey()[0] == {}  # the remembered one, as documented: nothing may write in between
+        assert "direct.txt" in ws.take_survey()[0]  # used once: walked again
+        ws.remember_survey()
+        ws.write("given.txt", b"abc")
+        files, (total, _) = ws.take_survey()
+        assert set(files) == {"direct.txt", "given.txt"}
+        assert total == 4
+    finally:
+        ws.remove()
+
+
+def test_files_given_to_a_prewarmed_run_are_seen_before_it(warm):
+    warm.run("None")
+    r = warm.run("print(open('in.txt').read())", files={"in.txt": "given"})
+    assert r.stdout == "given\n"
+    assert "in.txt" not in r.files  # given, not made by the run
