@@ -23,8 +23,6 @@ import importlib.util
 import io
 import json
 import os
-import shutil
-import tempfile
 import threading
 import time
 import warnings
@@ -188,6 +186,8 @@ def _data_root(engine: WasmEngine) -> Path:
             raise PermissionError(f"{root} is not owned by this user or is writable by others")
         return root
     except OSError as exc:
+        import tempfile  # only on this fallback
+
         private = Path(tempfile.mkdtemp(prefix="langchain-wasm-python-"))
         warnings.warn(f"langchain-wasm: using {private} for the Python runtime's files ({exc})", stacklevel=3)
         return private
@@ -199,6 +199,9 @@ def _prepare_files(engine: WasmEngine, arts: _Files, zip_digest: str, zip_name: 
     found = _ready(home, zip_name, zip_digest)
     if found is not None:
         return found
+    import shutil  # only to prepare the files (once per zip); with tempfile ~5 ms of a cold start
+    import tempfile
+
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=home.parent))
     try:
         (staging / "lib").mkdir()

@@ -16,7 +16,6 @@ import json
 import os
 import re
 import stat
-import tempfile
 import threading
 import warnings
 from collections.abc import Callable
@@ -210,6 +209,8 @@ class CompileCache:
 
     @staticmethod
     def _write_atomic(path: Path, data: bytes) -> None:
+        import tempfile  # only when an entry is written (a compile)
+
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
         try:
             os.fchmod(fd, 0o600)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 import threading
 
 import wasmtime
@@ -65,6 +64,8 @@ def attach_stdio(
 ) -> tuple[OutputPump | None, OutputPump | None]:
     """Wire stdin/stdout/stderr of ``cfg``; ``None`` leaves that stream unconnected (empty / discarded)."""
     if stdin:
+        import tempfile  # only for stdin through a file (it imports shutil, bz2, lzma: ~5 ms of a cold start)
+
         fd, path = tempfile.mkstemp(prefix="lcw-stdin-")
         try:
             with os.fdopen(fd, "wb") as fh:

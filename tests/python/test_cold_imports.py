@@ -14,6 +14,8 @@ LAZY = (
     "subprocess",  # the background Cranelift compile of a cold cache (tiers.py)
     "importlib.metadata",  # wasmtime's version is read from its dist-info folder name (engine.py)
     "zipfile",  # matplotlib's data, unpacked once per runtime build (runtime_files.py)
+    "tempfile",  # workspaces are made by workspace.private_folder; cache writes and stdin files import it
+    "shutil",  # preparing the runtime's files (once per zip); a workspace our walk could not remove
     "wasmtime.component",
     "jsonschema",
     "pydantic",

@@ -4,6 +4,7 @@ that point out of it (never followed), and the shared no-follow helpers on their
 from __future__ import annotations
 
 import os
+import stat
 
 import pytest
 
@@ -130,3 +131,28 @@ def test_open_dir_refuses_links_and_files_on_the_way(tmp_path):
         assert not (tmp_path / "escape.txt").exists()
     finally:
         ws.remove()
+
+
+def test_workspaces_are_private_folders_where_tempfile_would_put_them(tmp_path, monkeypatch):
+    """``private_folder`` stands in for ``tempfile.mkdtemp`` (which costs a cold start ~5-7 ms of imports)."""
+    import tempfile
+
+    from langchain_wasm.python import workspace as ws_module
+
+    made = ws_module.private_folder("lcw-test-", tmp_path)
+    assert os.path.dirname(made) == str(tmp_path)
+    assert os.path.basename(made).startswith("lcw-test-")
+    assert stat.S_IMODE(os.stat(made).st_mode) == 0o700
+    assert made != ws_module.private_folder("lcw-test-", tmp_path)
+    monkeypatch.setattr(ws_module, "_TEMP_ROOT", [])
+    assert ws_module._temp_root() == os.path.abspath(tempfile.gettempdir())
+    monkeypatch.setattr(ws_module, "_TEMP_ROOT", [])
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "missing"))  # not usable: the next candidate, as tempfile does
+    monkeypatch.setenv("TEMP", str(tmp_path))
+    assert ws_module._temp_root() == str(tmp_path)
+    monkeypatch.setattr(ws_module, "_TEMP_ROOT", [])
+    workspace = ws_module.Workspace()
+    try:
+        assert workspace.root.parent == tmp_path
+    finally:
+        workspace.remove()
