@@ -19,6 +19,7 @@ from __future__ import annotations
 
 # the C functions: ``signal.signal`` wraps them in enum conversions, 10x the cost (7.6 vs 0.7 us a swap)
 import _signal  # type: ignore[import-not-found]
+import os
 import threading
 import time
 from typing import Any
@@ -26,10 +27,20 @@ from typing import Any
 __all__ = ["deliver", "hold", "interrupted", "pause", "release"]
 
 _MAIN = threading.main_thread().ident
+
+
+def _after_fork() -> None:  # a child forked from another thread has that thread as its main one
+    global _MAIN
+    _MAIN = threading.get_ident()
+    _signalled[0] = False
+
+
 _SIGINT = _signal.SIGINT
 #: set by ``_record`` (a held SIGINT came); ``_wake`` also, for a guest sleeping in ``pause``
 _signalled = [False]
 _wake = threading.Event()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 def _record(signum: int, frame: Any) -> None:

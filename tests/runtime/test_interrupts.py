@@ -164,3 +164,24 @@ def test_real_ctrl_c_always_ends_a_ticking_guest():
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=False)
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.strip() == "20", out.stderr[-3000:]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_child_forked_from_another_thread_holds_on_its_own_main_thread():
+    status = []
+
+    def fork_here():
+        pid = os.fork()
+        if pid == 0:  # the child: this thread is its main thread now
+            ok = False
+            try:
+                held = interrupts.hold()
+                ok = held is signal.default_int_handler and not interrupts.release(held)
+            finally:
+                os._exit(0 if ok else 1)
+        status.append(os.waitpid(pid, 0)[1])
+
+    worker = threading.Thread(target=fork_here)
+    worker.start()
+    worker.join(60)
+    assert status == [0]
