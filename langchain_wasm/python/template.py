@@ -39,10 +39,9 @@ class Template:
     never changed: a plain class, as a dataclass costs ~0.5 ms of every cold start).
 
     ``sent``: the turn options the template's driver already holds (its last turn's), so an interpreter's
-    first turn need not send them. From the second interpreter of the process on, the template is applied by
-    mapping a ``MemoryImage`` of the whole memory copy-on-write (one ``mmap``) instead of copying the pages;
-    the first one is copied, and the image is made from it (off the first result's path when it was made
-    ahead)."""
+    first turn need not send them. The first two interpreters of a process get the pages copied; the second's
+    memory then becomes a ``MemoryImage`` (off the first result's path, on the warm pool's thread when it made
+    that interpreter), and every later one maps it copy-on-write with one ``mmap`` instead."""
 
     __slots__ = ("_image", "_image_lock", "_state", "copied", "mapped", "memory_size", "modules", "runs", "sent")
 
@@ -93,6 +92,8 @@ class Template:
                 made = None
                 try:
                     made = interp.kept.image_of_memory()
+                except Exception:  # only read this memory: the interpreter is fine, later ones copy
+                    made = None
                 finally:
                     with self._image_lock:
                         self._image, self._state = made, ("mapped" if made is not None else "copy")
