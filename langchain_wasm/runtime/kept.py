@@ -21,7 +21,7 @@ import wasmtime
 from wasmtime import _ffi as ffi
 
 from ..errors import LangChainWasmError, WasmCallError, WasmMemoryLimitError, WasmOutputLimitError
-from . import context, interrupts
+from . import context, epoch_slices, interrupts
 from .call import _limits_desc, _new_store, _wasi_config, no_fuel_message
 from .capabilities import Capabilities
 from .context import CallContext
@@ -91,6 +91,8 @@ class KeptInstance:
             limits.memory_bytes, limits.table_elements, limits.instances, limits.tables, limits.memories
         )
         self._store.set_wasi(_wasi_config(capabilities, name, argv))
+        epoch_slices.install(self._store.ptr(), engine.ticker.interval_s)  # Ctrl-C reaches a busy guest
+        self._slice = epoch_slices.slice_ticks(engine.ticker.interval_s)
         linker = kept_linker(engine, capabilities.host_functions)
         try:
             self._pool.run(self._instantiate, linker, module)
@@ -123,14 +125,15 @@ class KeptInstance:
         self._forwarders = forwarders
         self._keep: tuple[Any, ...] = (instance,)  # the object the raw handles belong to
 
-    def _arm(self, limits: Limits) -> None:
+    def _arm(self, limits: Limits) -> int:
         if self.engine.consume_fuel:
             self._store.set_fuel(limits.fuel if limits.fuel is not None else _UNLIMITED)
         elif limits.fuel is not None:
             raise ValueError(no_fuel_message(limits.fuel))
         timeout = limits.timeout_s
         ticks = self.engine.ticker.ticks_for(timeout) if timeout is not None else _UNLIMITED
-        self._store.set_epoch_deadline(ticks)
+        ffi.wasmtime_context_set_epoch_deadline(self._cctx, ticks)
+        return ticks
 
     # -- calls ---------------------------------------------------------------------------------------------
     def drive(
@@ -200,12 +203,15 @@ class KeptInstance:
         exit_code = 0
         failure: BaseException | None = None
         convention: LangChainWasmError | None = None
-        self._arm(limits)
-        if timeout is not None:
+        ticks = self._arm(limits)
+        handler = interrupts.hold()  # a Ctrl-C meanwhile stops the guest at its next host call or epoch slice
+        ticking = timeout is not None or handler is not None
+        if handler is not None:
+            ffi.wasmtime_context_set_epoch_deadline(self._cctx, min(ticks, self._slice))  # see epoch_slices.py
+        if ticking:
             self.engine.ticker.acquire()
         prev = context.swap(ctx)
         self.live = ctx
-        handler = interrupts.hold()  # a Ctrl-C meanwhile stops the guest at its next host call
         try:
             value = body(LiveInstance(self._cctx, self._instance, self._signatures, self._externs))
         except wasmtime.ExitTrap as exc:
@@ -219,7 +225,7 @@ class KeptInstance:
             came = interrupts.release(handler)
             self.live = None
             context.swap(prev)
-            if timeout is not None:
+            if ticking:
                 self.engine.ticker.release()
         memory = self.memory_size()
         remaining = ctypes.c_uint64(fuel)

@@ -31,11 +31,16 @@ GUEST = """(module
   (func (export "ticks") (param i32) (local $i i32)
     (loop $l (call $tick) (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br_if $l (i32.lt_u (local.get $i) (local.get 0)))))
+  (func (export "forever") (loop $l (br $l)))
   (func (export "spin") (param i32) (local $i i32)
     (loop $l (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br_if $l (i32.lt_u (local.get $i) (local.get 0)))))
 )"""
-SIGS = {"ticks": FuncSignature(("i32",), ()), "spin": FuncSignature(("i32",), ())}
+SIGS = {
+    "ticks": FuncSignature(("i32",), ()),
+    "spin": FuncSignature(("i32",), ()),
+    "forever": FuncSignature((), ()),
+}
 
 
 def ticker(engine: WasmEngine, module: wasmtime.Module) -> KeptInstance:
@@ -76,8 +81,9 @@ def test_ctrl_c_stops_a_ticking_guest_with_keyboard_interrupt(kept):
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
 
 
-def test_a_ctrl_c_during_a_guest_without_host_calls_comes_after_it(kept):
-    """No host call to stop at: the guest runs to its end, then the interrupt is raised."""
+def test_a_ctrl_c_reaches_a_guest_that_never_calls_the_host(kept):
+    """No host call to stop at: the epoch deadline comes in slices (epoch_slices.py), and the next slice
+    stops the guest. ``forever`` never returns; its 60 s deadline would end it as a timeout instead."""
     handler = interrupts.hold()
     os.kill(os.getpid(), signal.SIGINT)  # lands while held: recorded, not raised
     time.sleep(0.01)
@@ -86,8 +92,24 @@ def test_a_ctrl_c_during_a_guest_without_host_calls_comes_after_it(kept):
         interrupts.deliver(handler)
     sigint_soon(0.05)
     with pytest.raises(KeyboardInterrupt):
-        kept.call("spin", 2**31 - 1, limits=Limits(timeout_s=30))  # about 2 s of guest code
+        kept.call("forever", limits=Limits(timeout_s=60))
     assert kept.ended is not None
+
+
+def test_slices_keep_the_deadline_and_no_deadline(tmp_path):
+    """On the main thread the deadline is checked each slice: a busy guest still times out at its own
+    deadline (the same error as the epoch trap), and a call without one runs past many slices."""
+    from langchain_wasm.errors import WasmTimeoutError
+
+    engine = WasmEngine(cache_dir=tmp_path / "cache")
+    module = wasmtime.Module(engine.engine, GUEST)
+    with ticker(engine, module) as k, pytest.raises(WasmTimeoutError) as info:
+        k.call("forever", limits=Limits(timeout_s=0.3, fuel=None))
+    assert info.value.trap_code == "interrupt"
+    assert "0.3 s wall-clock limit" in str(info.value)
+    with ticker(engine, module) as k:
+        k.call("spin", 2**31 - 1, limits=Limits(timeout_s=None, fuel=None))  # ~2 s: dozens of slices
+        assert k.ended is None
 
 
 def test_the_callers_own_handler_is_called_instead(kept):
@@ -117,6 +139,23 @@ def test_ignored_or_default_sigint_and_other_threads_are_left_alone():
         finally:
             signal.signal(signal.SIGINT, previous)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_busy_python_cell_stops_at_ctrl_c(tmp_path):
+    """``while True: pass`` calls nothing on the host; the next epoch slice sees the held Ctrl-C."""
+    from langchain_wasm import WasmPythonSandbox
+
+    sb = WasmPythonSandbox(quiet=True, prewarm=False, workspace_root=tmp_path)
+    try:
+        with sb.session() as s:
+            s.run("pass")
+            sigint_soon(0.3)
+            with pytest.raises(KeyboardInterrupt):
+                s.run("while True:\n    pass", timeout_s=60)
+            assert not s.alive
+        assert sb.run("print(1 + 1)").stdout == "2\n"
+    finally:
+        sb.close()
 
 
 def test_a_sleeping_python_guest_wakes_at_ctrl_c(tmp_path):
