@@ -39,14 +39,16 @@ _MAP_FAILED = ctypes.c_void_p(-1).value
 _libc: Any = None
 
 
-def _mmap_fn() -> Any:
+def _libc_fns() -> Any:
+    """libc with ``mmap`` and ``fallocate`` typed (loaded once)."""
     global _libc
     if _libc is None:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.mmap.restype = ctypes.c_void_p
         libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+        libc.fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_long, ctypes.c_long]
         _libc = libc
-    return _libc.mmap
+    return _libc
 
 
 _CHUNK = 64 * 1024
@@ -57,9 +59,7 @@ _PUNCH_HOLE = 0x03  # FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE
 def _punch_zeros(fd: int, size: int) -> None:
     """Free the 64 KiB chunks of the file that hold only zeros (best effort: a kernel without hole punching
     on memfds keeps them as pages of zeros)."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    fallocate = libc.fallocate
-    fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_long, ctypes.c_long]
+    fallocate = _libc_fns().fallocate
     zero = bytes(_CHUNK)
     block = bytearray(_BLOCK)
     offset, hole = 0, -1  # hole: where the current run of zero chunks started
@@ -131,7 +131,7 @@ class MemoryImage:
         the memory is then in an unknown state and its instance must be discarded."""
         if size != self.size or base % _PAGE:
             raise ValueError(f"an image of {self.size} bytes cannot cover a memory of {size} bytes at {base:#x}")
-        got = _mmap_fn()(base, size, mmap.PROT_READ | mmap.PROT_WRITE, mmap.MAP_PRIVATE | _MAP_FIXED, self.fd, 0)
+        got = _libc_fns().mmap(base, size, mmap.PROT_READ | mmap.PROT_WRITE, mmap.MAP_PRIVATE | _MAP_FIXED, self.fd, 0)
         if got != base:
             err = ctypes.get_errno()
             raise OSError(err, f"mapping the memory image failed: {os.strerror(err)}")

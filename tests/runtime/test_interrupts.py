@@ -141,25 +141,9 @@ def test_ignored_or_default_sigint_and_other_threads_are_left_alone():
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
-def test_a_busy_python_cell_stops_at_ctrl_c(tmp_path):
-    """``while True: pass`` calls nothing on the host; the next epoch slice sees the held Ctrl-C."""
-    from langchain_wasm import WasmPythonSandbox
-
-    sb = WasmPythonSandbox(quiet=True, prewarm=False, workspace_root=tmp_path)
-    try:
-        with sb.session() as s:
-            s.run("pass")
-            sigint_soon(0.3)
-            with pytest.raises(KeyboardInterrupt):
-                s.run("while True:\n    pass", timeout_s=60)
-            assert not s.alive
-        assert sb.run("print(1 + 1)").stdout == "2\n"
-    finally:
-        sb.close()
-
-
-def test_a_sleeping_python_guest_wakes_at_ctrl_c(tmp_path):
-    """Our ``poll_oneoff`` sleeps until the guest's deadline at most; a held Ctrl-C ends the sleep at once."""
+def interrupt_a_cell(tmp_path, code: str) -> float:
+    """Run ``code`` in a session on the main thread, Ctrl-C it after 0.3 s; check that the run ends with
+    ``KeyboardInterrupt``, the session with it, and the sandbox goes on. Returns the run's seconds."""
     from langchain_wasm import WasmPythonSandbox
 
     sb = WasmPythonSandbox(quiet=True, prewarm=False, workspace_root=tmp_path)
@@ -169,12 +153,23 @@ def test_a_sleeping_python_guest_wakes_at_ctrl_c(tmp_path):
             sigint_soon(0.3)
             t0 = time.monotonic()
             with pytest.raises(KeyboardInterrupt):
-                s.run("import time\ntime.sleep(20)", timeout_s=60)
-            assert time.monotonic() - t0 < 10
+                s.run(code, timeout_s=60)
+            took = time.monotonic() - t0
             assert not s.alive
         assert sb.run("print(1 + 1)").stdout == "2\n"  # the sandbox goes on
     finally:
         sb.close()
+    return took
+
+
+def test_a_busy_python_cell_stops_at_ctrl_c(tmp_path):
+    """``while True: pass`` calls nothing on the host; the next epoch slice sees the held Ctrl-C."""
+    interrupt_a_cell(tmp_path, "while True:\n    pass")
+
+
+def test_a_sleeping_python_guest_wakes_at_ctrl_c(tmp_path):
+    """Our ``poll_oneoff`` sleeps until the guest's deadline at most; a held Ctrl-C ends the sleep at once."""
+    assert interrupt_a_cell(tmp_path, "import time\ntime.sleep(20)") < 10
 
 
 def test_real_ctrl_c_always_ends_a_ticking_guest():
