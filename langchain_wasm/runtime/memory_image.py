@@ -20,6 +20,14 @@ Why it is safe:
 
 ``MemoryImage.build`` returns ``None`` where this cannot work (not Linux, no ``memfd``, no sealing); callers
 then copy the pages as before.
+
+Reuse (``reclaim``, Linux 6.7+, ``page_reuse.py``): when an instance mapped from the image ends, the pages it
+wrote get the image's bytes back (read from the sealed ``memfd``) and the mapping is moved aside; the next
+``map_over`` moves it in instead of mapping anew, so its first turn takes no copy-on-write faults for the pages
+a turn writes. What the next instance sees is exactly the image: every page of the range is either the image's
+own file page, not mapped yet (read from the image on first touch), or one of ours with the image's bytes
+copied over it. At most ``MAX_SPARES`` such mappings are kept; one with more than ``RECLAIM_BYTES`` written is
+not.
 """
 
 from __future__ import annotations
@@ -29,9 +37,18 @@ import ctypes
 import mmap
 import os
 import sys
+import threading
 from typing import Any
 
-__all__ = ["MemoryImage"]
+from . import page_reuse
+
+__all__ = ["MAX_SPARES", "RECLAIM_BYTES", "MemoryImage"]
+
+#: Reclaimed mappings kept per image (each holds the pages its instance wrote: ~1 MiB after a small turn).
+MAX_SPARES = 2
+#: Past this many written bytes an ended instance's pages are dropped instead (copying them back is cheaper
+#: than the faults it saves, ~0.3 against ~2.5 us a page, but the pages stay resident while kept).
+RECLAIM_BYTES = 16 << 20
 
 _MAP_FIXED = 0x10  # the same on every Linux architecture
 _PAGE = mmap.PAGESIZE
@@ -47,6 +64,7 @@ def _libc_fns() -> Any:
         libc.mmap.restype = ctypes.c_void_p
         libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
         libc.fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_long, ctypes.c_long]
+        libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
         _libc = libc
     return _libc
 
@@ -89,11 +107,15 @@ def supported() -> bool:
 class MemoryImage:
     """The sealed, read-only contents of a linear memory of ``size`` bytes (``fd``: its ``memfd``)."""
 
-    __slots__ = ("__weakref__", "fd", "size")
+    __slots__ = ("__weakref__", "_lock", "_spares", "_view", "fd", "reused", "size")
 
     def __init__(self, fd: int, size: int) -> None:
         self.fd = fd
         self.size = size
+        self._lock = threading.Lock()
+        self._spares: list[int] = []  # addresses of reclaimed mappings of ``size`` bytes, reset to the image
+        self._view = 0  # a read-only shared mapping of the image (its pages, to copy back), made by reclaim
+        self.reused = 0  # map_over calls that moved a reclaimed mapping in
 
     @classmethod
     def build(cls, base: int, size: int) -> MemoryImage | None:
@@ -131,13 +153,65 @@ class MemoryImage:
         the memory is then in an unknown state and its instance must be discarded."""
         if size != self.size or base % _PAGE:
             raise ValueError(f"an image of {self.size} bytes cannot cover a memory of {size} bytes at {base:#x}")
+        with self._lock:
+            spare = self._spares.pop() if self._spares else None
+        if spare is not None:
+            try:
+                page_reuse.move(spare, size, base)
+                self.reused += 1
+                return
+            except OSError:
+                _unmap(spare, size)  # a fresh mapping below instead
         got = _libc_fns().mmap(base, size, mmap.PROT_READ | mmap.PROT_WRITE, mmap.MAP_PRIVATE | _MAP_FIXED, self.fd, 0)
         if got != base:
             err = ctypes.get_errno()
             raise OSError(err, f"mapping the memory image failed: {os.strerror(err)}")
 
+    def reclaim(self, base: int, size: int) -> bool:
+        """Keep the pages of an ended instance's memory, ``[base, base + size)`` as ``map_over`` left it plus what
+        the guest wrote, for the next ``map_over``: the written pages get the image's bytes back and the mapping
+        is moved aside (the range stays mapped for its owner to free). Call only when no guest can run in it
+        again. ``False`` (nothing changed but possibly some pages rewritten with the image's bytes) if the kernel
+        cannot do it, too much was written, or enough are kept already."""
+        if size != self.size or self.fd < 0:
+            return False
+        with self._lock:
+            if len(self._spares) >= MAX_SPARES:
+                return False
+        ranges = page_reuse.written_ranges(base, size)
+        if ranges is None or sum(end - start for start, end in ranges) > RECLAIM_BYTES:
+            return False
+        with self._lock:  # close() waits: the view stays mapped while we copy from it
+            view = self._view or self._map_view()
+            if not view or len(self._spares) >= MAX_SPARES:
+                return False
+            memmove = ctypes.memmove
+            for start, end in ranges:  # the pages it wrote, so the image's pages it copied from: resident
+                memmove(start, view + (start - base), end - start)
+            moved = page_reuse.move_aside(base, size)
+            if moved is None:
+                return False
+            self._spares.append(moved)
+            return True
+
+    def _map_view(self) -> int:
+        """Map the read-only view of the image (under ``_lock``); 0 if closed or refused."""
+        if self.fd >= 0:
+            got = _libc_fns().mmap(None, self.size, mmap.PROT_READ, mmap.MAP_SHARED, self.fd, 0)
+            self._view = 0 if got in (None, _MAP_FAILED) else int(got)
+        return self._view
+
     def close(self) -> None:
-        """Close the ``memfd`` (instances mapped from it keep their mappings)."""
-        with contextlib.suppress(OSError):
-            os.close(self.fd)
-        self.fd = -1
+        """Close the ``memfd`` and free the kept mappings (instances mapped from it keep their mappings)."""
+        with self._lock:
+            spares, self._spares = self._spares, []
+            view, self._view = self._view, 0
+            with contextlib.suppress(OSError):
+                os.close(self.fd)
+            self.fd = -1
+        for spare in spares + ([view] if view else []):
+            _unmap(spare, self.size)
+
+
+def _unmap(address: int, size: int) -> None:
+    _libc_fns().munmap(address, size)

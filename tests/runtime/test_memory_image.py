@@ -15,7 +15,7 @@ import wasmtime
 
 from langchain_wasm import Capabilities, Limits, WasmEngine
 from langchain_wasm.errors import WasmCallError, WasmMemoryLimitError
-from langchain_wasm.runtime import memory_image
+from langchain_wasm.runtime import memory_image, page_reuse
 from langchain_wasm.runtime.kept import KeptInstance
 from langchain_wasm.runtime.memory_image import MemoryImage
 from langchain_wasm.runtime.signatures import FuncSignature
@@ -158,3 +158,120 @@ def test_images_refuse_what_they_cannot_cover(image):
     finally:
         del base
         buf.close()
+
+
+# -- reuse of an ended instance's pages (MemoryImage.reclaim, runtime/page_reuse.py) -------------------------
+
+reuse = pytest.mark.skipif(
+    not memory_image.supported() or page_reuse.written_ranges(0, 0) is None,
+    reason="reusing pages needs Linux 6.7+ (PAGEMAP_SCAN)",
+)
+SMALL = mmap.PAGESIZE
+
+
+def image_bytes(img: MemoryImage) -> bytes:
+    return os.pread(img.fd, img.size, 0)
+
+
+def scribble(k, size):
+    """Hostile writes over every small page of the image's range and past it (growth)."""
+    k.write_memory(os.urandom(size), 0)
+    k.write_memory(b"past the image" * 100, size + 3)
+
+
+@reuse
+def test_an_ended_instances_pages_come_back_exactly_as_the_image(engine, module, image):
+    first = fresh(engine, module)
+    first.map_image(image)
+    scribble(first, image.size)
+    first.close()
+    assert len(image._spares) == 1  # its mapping was kept, reset
+    with fresh(engine, module) as second:
+        second.map_image(image)
+        assert image.reused == 1
+        assert not image._spares
+        assert second.memory_size() == image.size  # the growth stayed with the first instance
+        assert second.read_memory() == image_bytes(image)  # every byte the first wrote is the image's again
+        assert [load(second, o) for o, _ in PATTERN] == [v for _, v in PATTERN]
+        assert second.call("grow", 1, limits=Limits(timeout_s=5)).value == 5
+        assert second.read_memory()[image.size :] == bytes(PAGE)  # wasmtime's own zeroed page past the image
+        store(second, 8, 99)  # and it is an ordinary private memory: writable, not reaching the image
+    assert image_bytes(image)[8:12] != (99).to_bytes(4, "little")
+
+
+@reuse
+def test_written_ranges_are_exactly_the_pages_written(image):
+    buf = mmap.mmap(-1, image.size)
+    base = ctypes.addressof(ctypes.c_char.from_buffer(buf))
+    try:
+        image.map_over(base, image.size)
+        ctypes.memset(base + 1 * SMALL, 1, 1)
+        for page in (5, 6, 7):
+            ctypes.memset(base + page * SMALL + 17, 2, 3)
+        assert ctypes.string_at(base + 3 * SMALL, 4) == image_bytes(image)[3 * SMALL : 3 * SMALL + 4]  # read only
+        assert page_reuse.written_ranges(base, image.size) == [
+            (base + SMALL, base + 2 * SMALL),
+            (base + 5 * SMALL, base + 8 * SMALL),
+        ]
+        old = ctypes.string_at(base + SMALL, 8)
+        moved = page_reuse.move_aside(base, image.size)
+        assert moved is not None
+        assert ctypes.string_at(moved + SMALL, 8) == old  # the pages went with the mapping
+        assert ctypes.string_at(base, image.size) == image_bytes(image)  # the old range reads as freshly mapped
+        memory_image._unmap(moved, image.size)
+    finally:
+        del base
+        buf.close()
+
+
+@reuse
+def test_too_much_written_or_too_many_kept_is_not_reused(engine, module, image, monkeypatch):
+    monkeypatch.setattr(memory_image, "RECLAIM_BYTES", 2 * SMALL)
+    k = fresh(engine, module)
+    k.map_image(image)
+    k.write_memory(b"x" * (3 * SMALL), 0)
+    k.close()
+    assert not image._spares  # over the cap: its pages were dropped
+    monkeypatch.setattr(memory_image, "RECLAIM_BYTES", 16 << 20)
+    ended = [fresh(engine, module) for _ in range(memory_image.MAX_SPARES + 2)]
+    for k in ended:
+        k.map_image(image)
+        scribble(k, image.size)
+    for k in ended:
+        k.close()
+    assert len(image._spares) == memory_image.MAX_SPARES
+    with fresh(engine, module) as k:
+        k.map_image(image)
+        assert k.read_memory() == image_bytes(image)
+    image.close()
+    assert not image._spares
+
+
+@reuse
+def test_a_refused_move_maps_the_image_anew(engine, module, image, monkeypatch):
+    k = fresh(engine, module)
+    k.map_image(image)
+    scribble(k, image.size)
+    k.close()
+
+    def refuse(source, size, target):
+        raise OSError(22, "Invalid argument")
+
+    monkeypatch.setattr(page_reuse, "move", refuse)
+    with fresh(engine, module) as again:
+        again.map_image(image)
+        assert image.reused == 0
+        assert not image._spares
+        assert again.read_memory() == image_bytes(image)
+
+
+def test_without_pagemap_scan_nothing_is_reused(engine, module, image, monkeypatch):
+    monkeypatch.setattr(page_reuse, "written_ranges", lambda base, size: None)  # a kernel before 6.7
+    k = fresh(engine, module)
+    k.map_image(image)
+    scribble(k, image.size)
+    k.close()
+    assert not image._spares
+    with fresh(engine, module) as again:
+        again.map_image(image)
+        assert again.read_memory() == image_bytes(image)
