@@ -209,6 +209,13 @@ class Workspace:
 
 def _remove_folder(path: str) -> None:
     """Best effort, as a finalizer must be: what cannot be removed is left (and the folder is private)."""
+    try:  # a run that left nothing: three rmdirs (they remove only empty folders and never follow a link)
+        for name in ("workspace", "tmp"):
+            os.rmdir(os.path.join(path, name))
+        os.rmdir(path)
+        return
+    except OSError:
+        pass  # something is left: the walk below
     try:
         remove_tree(path)
     except OSError:

@@ -172,19 +172,24 @@ def test_a_pool_keeps_at_most_max_ready_kinds_made_ahead(warm):
         assert interp.ended is None
 
 
-def test_a_pool_that_falls_behind_makes_interpreters_without_the_warm_up(monkeypatch):
-    """A run that finds the next interpreter still being made marks the kind as behind: the pool then skips
-    the warm-up turn (ready sooner) until a run finds one ready again."""
+def test_a_pool_that_falls_behind_stops_making_ahead_until_the_burst_is_over(monkeypatch):
+    """A run that finds the next interpreter still being made marks the kind as behind: that one is finished
+    without the warm-up turn (ready sooner), and from then on each run closes its own interpreter on its own
+    thread and orders none (work on the pool's thread only slowed the next run), until a run starts
+    ``QUIET_S`` after the last one ended: the pool then makes ahead, warmed, again."""
     from langchain_wasm.python import warm as warm_module
 
     warmed: list[object] = []
     monkeypatch.setattr(warm_module, "warm_up", warmed.append)
+    monkeypatch.setattr(warm_module, "QUIET_S", 3600.0)  # every run below is part of the burst
     gate = threading.Event()
+    closed_on: list[str] = []
 
     class Made:
         def close(self) -> None: ...
 
-        def remove(self) -> None: ...
+        def remove(self) -> None:
+            closed_on.append(threading.current_thread().name)
 
         def remember_survey(self) -> None: ...
 
@@ -207,16 +212,21 @@ def test_a_pool_that_falls_behind_makes_interpreters_without_the_warm_up(monkeyp
         assert pool.take("k") is None  # still being made: behind
         gate.set()
         assert made_ahead()
-        assert warmed == []  # made without the warm-up
-        assert pool.take("k") is not None  # found ready: no longer behind
-        pool.retire(None, Made(), "k", make)  # type: ignore[arg-type]
-        assert made_ahead()
-        assert len(warmed) == 1
+        assert warmed == []  # finished without the warm-up
         assert pool.take("k") is not None
-        assert pool.take("k") is None  # nothing being made: a miss, but not behind
+        pool.retire(None, Made(), "k", make)  # type: ignore[arg-type]
+        assert closed_on[-1] == threading.current_thread().name  # closed by the run itself
+        with pool._cond:
+            assert "k" not in pool._making  # and none ordered
+        assert pool.take("k") is None
+        pool.retire(None, Made(), "k", make)  # type: ignore[arg-type]
+        assert closed_on[-1] == threading.current_thread().name
+        monkeypatch.setattr(warm_module, "QUIET_S", 0.0)  # the next run comes after a pause
+        assert pool.take("k") is None  # nothing made ahead: a miss; the burst is over
         pool.retire(None, Made(), "k", make)  # type: ignore[arg-type]
         assert made_ahead()
-        assert len(warmed) == 2
+        assert len(warmed) == 1  # made ahead and warmed again
+        assert pool.take("k") is not None
     finally:
         gate.set()
         pool.stop()

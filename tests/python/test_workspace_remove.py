@@ -156,3 +156,28 @@ def test_workspaces_are_private_folders_where_tempfile_would_put_them(tmp_path, 
         assert workspace.root.parent == tmp_path
     finally:
         workspace.remove()
+
+
+@pytest.mark.parametrize("left_in", ["workspace", "tmp", "root"])
+def test_removal_goes_on_where_the_empty_folder_shortcut_stops(tmp_path, left_in):
+    """An empty workspace is three rmdirs; anything left in one of the folders (or a link where a folder was)
+    sends the rest through the no-follow walk, which still removes everything and follows nothing."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("the host's")
+    (tmp_path / "w").mkdir()
+    ws = Workspace(tmp_path / "w")
+    if left_in == "root":
+        ws.tmp.rmdir()
+        ws.tmp.symlink_to(outside)  # a link where a folder was: rmdir refuses it, the walk unlinks it
+    else:
+        (ws.root / left_in / "left.txt").write_text("x")
+    ws.remove()
+    assert not ws.root.exists()
+    assert (outside / "keep.txt").read_text() == "the host's"
+
+
+def test_an_empty_workspace_is_removed(tmp_path):
+    ws = Workspace(tmp_path)
+    ws.remove()
+    assert list(tmp_path.iterdir()) == []
