@@ -77,6 +77,7 @@ class Template:
             except OSError as exc:
                 with self._image_lock:
                     self._image, self._state = None, "copy"
+                image.close()  # its kept pages and view go; interpreters mapped from it keep their mappings
                 raise ImageUnusableError(str(exc)) from exc
             self.mapped += 1
         else:
