@@ -6,10 +6,11 @@ elsewhere (an LLM turn takes far longer), so a run finds one ready and pays only
 interpreter is made exactly as the run would make it, from our code only, runs at most one user's code, and
 is then closed; nothing is shared between runs. Closing (unmapping 40 MiB, deleting the workspace) also happens
 on the background thread. When runs come back to back faster than the thread can make interpreters (a run finds
-the next one still being made), the pool stops working beside them: each run makes and closes its own, on its
-own thread, until a run starts ``QUIET_S`` after the last one ended. On two cores the pool's thread shares the
-GIL with the runs: a burst ran slower with it than with every run doing all its own work (in one process,
-alternating the two: p50 2.93 against 3.43 ms, 7 of 8 blocks of 30 runs).
+the next one still being made), the pool stops making ahead: each run makes its own, on its own thread, and
+the pool's thread only closes, until a run starts ``QUIET_S`` after the last one ended. On two cores the pool's
+thread shares the GIL with the runs, and making an interpreter is mostly Python: in one process, alternating
+blocks of 30 runs, a burst's p50 was 2.93 ms with nothing made ahead against 3.43 ms before (7 of 8 blocks),
+and 2.83 against 3.12 ms with the closes on the pool's thread rather than the run's (8 of 10 blocks).
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ Ready = tuple[Interpreter, Workspace]
 MAX_READY = 2
 #: A run that starts this long after the last one ended is not part of a burst: the pool makes ahead again.
 QUIET_S = 0.02
+#: Past this many queued jobs a run closes its own interpreter (a long burst must not pile up closes).
+MAX_QUEUED = 4
 
 
 class WarmPool:
@@ -57,8 +60,7 @@ class WarmPool:
         """The interpreter made ahead for ``key``, or ``None`` if none is ready yet (the caller then makes its
         own). A run that finds the next one still being made marks ``key`` as behind: that one is finished
         without the warm-up turn (ready ~1.5 ms sooner; the run pays a cold first turn instead) and, until a run
-        starts ``QUIET_S`` after the last one ended, ``retire`` closes on the caller's thread and makes
-        nothing ahead."""
+        starts ``QUIET_S`` after the last one ended, ``retire`` makes nothing ahead (runs make their own)."""
         with self._cond:
             ready = self._ready.pop(key, None)
             if ready is None and key in self._making:
@@ -72,7 +74,7 @@ class WarmPool:
     ) -> None:
         """Close ``interp`` and delete ``workspace``, then make the next interpreter for ``key``, on the
         background thread (after the run, so the run itself never shares the CPU with the making); while ``key``
-        is behind, close them here and make nothing."""
+        is behind, only close them there (closing is mostly syscalls without the GIL; making is Python)."""
 
         def close() -> None:
             try:
@@ -83,13 +85,14 @@ class WarmPool:
 
         with self._cond:
             self._ended[key] = time.monotonic()
-            if not self._stopped and key not in self._behind:
-                self._order(key, make)  # first: the next run should find it ready before the close is done
+            if not self._stopped and len(self._jobs) < MAX_QUEUED:
+                if key not in self._behind:  # in a burst only the close (syscalls, little GIL) goes there
+                    self._order(key, make)  # first: the next run should find it ready before the close is done
                 self._jobs.append(close)
                 self._start()
                 self._cond.notify_all()
                 return
-        close()  # in a burst the caller closes its own: work on the pool's thread would only slow the next run
+        close()  # stopped, or the thread is that far behind: the caller closes its own
 
     def _order(self, key: Hashable, make: Callable[[], Ready]) -> None:
         if self._stopped or key in self._making or key in self._ready:

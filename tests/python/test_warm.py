@@ -174,9 +174,9 @@ def test_a_pool_keeps_at_most_max_ready_kinds_made_ahead(warm):
 
 def test_a_pool_that_falls_behind_stops_making_ahead_until_the_burst_is_over(monkeypatch):
     """A run that finds the next interpreter still being made marks the kind as behind: that one is finished
-    without the warm-up turn (ready sooner), and from then on each run closes its own interpreter on its own
-    thread and orders none (work on the pool's thread only slowed the next run), until a run starts
-    ``QUIET_S`` after the last one ended: the pool then makes ahead, warmed, again."""
+    without the warm-up turn (ready sooner), and from then on runs make their own and the pool's thread only
+    closes them, until a run starts ``QUIET_S`` after the last one ended: the pool then makes ahead, warmed,
+    again. Past ``MAX_QUEUED`` queued jobs a run closes its own."""
     from langchain_wasm.python import warm as warm_module
 
     warmed: list[object] = []
@@ -215,12 +215,22 @@ def test_a_pool_that_falls_behind_stops_making_ahead_until_the_burst_is_over(mon
         assert warmed == []  # finished without the warm-up
         assert pool.take("k") is not None
         pool.retire(None, Made(), "k", make)  # type: ignore[arg-type]
-        assert closed_on[-1] == threading.current_thread().name  # closed by the run itself
         with pool._cond:
-            assert "k" not in pool._making  # and none ordered
+            assert "k" not in pool._making  # none ordered
+        assert pool.take("k") is None
+        pool.retire(None, Made(), "k", make)  # type: ignore[arg-type]
+        for _ in range(3000):  # the pool's thread closes them (bounded wait, never timed)
+            if len(closed_on) >= 3:
+                break
+            threading.Event().wait(0.01)
+        assert closed_on[1:] == ["langchain-wasm-warm"] * 2
+        with pool._cond:
+            assert "k" not in pool._making
+        monkeypatch.setattr(warm_module, "MAX_QUEUED", 0)  # the thread far behind: a run closes its own
         assert pool.take("k") is None
         pool.retire(None, Made(), "k", make)  # type: ignore[arg-type]
         assert closed_on[-1] == threading.current_thread().name
+        monkeypatch.setattr(warm_module, "MAX_QUEUED", 4)
         monkeypatch.setattr(warm_module, "QUIET_S", 0.0)  # the next run comes after a pause
         assert pool.take("k") is None  # nothing made ahead: a miss; the burst is over
         pool.retire(None, Made(), "k", make)  # type: ignore[arg-type]
