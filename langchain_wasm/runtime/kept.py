@@ -85,7 +85,8 @@ class KeptInstance:
         self.live: KeptContext | None = None
         self._pool = guest_threads(engine.max_wasm_stack)
         self.ended: str | None = None
-        self._image: MemoryImage | None = None  # what map_image mapped in: its pages go back to it at close
+        #: the image map_image mapped in, and where: its pages go back to it at close
+        self._image: tuple[MemoryImage, int] | None = None
         self._store = _new_store(engine.engine)
         self._cctx = self._store._context()
         self._store.set_limits(
@@ -323,7 +324,7 @@ class KeptInstance:
             base, size = memory_span(self._cctx, self._memory)
             try:
                 image.map_over(base, size)
-                self._image = image
+                self._image = image, base
             except (OSError, ValueError) as exc:
                 self.ended = "closed"
                 self._keep = ()
@@ -360,10 +361,11 @@ class KeptInstance:
             if self.ended != "closed":
                 self.ended = "closed"
                 self._keep = ()
-                image, self._image = self._image, None
-                if image is not None:  # no guest runs here again: the pages it wrote go to the next instance
-                    base, _ = memory_span(self._cctx, self._memory)
-                    image.reclaim(base, image.size)
+                mapped, self._image = self._image, None
+                if mapped is not None:  # no guest runs here again: the pages it wrote go to the next instance
+                    image, base = mapped
+                    if memory_span(self._cctx, self._memory)[0] == base:  # not moved by a growth since
+                        image.reclaim(base, image.size)
                 self._store.close()
 
     def __enter__(self) -> KeptInstance:

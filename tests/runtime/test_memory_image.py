@@ -275,3 +275,17 @@ def test_without_pagemap_scan_nothing_is_reused(engine, module, image, monkeypat
     with fresh(engine, module) as again:
         again.map_image(image)
         assert again.read_memory() == image_bytes(image)
+
+
+@reuse
+def test_a_memory_that_moved_since_the_mapping_is_not_reclaimed(engine, module, image, monkeypatch):
+    """A memory that growth moved elsewhere (not wasmtime's default on 64-bit, where a memory never moves) is
+    no longer the image's mapping: its pages are never taken for the next instance."""
+    from langchain_wasm.runtime import kept
+
+    k = fresh(engine, module)
+    k.map_image(image)
+    real = kept.memory_span
+    monkeypatch.setattr(kept, "memory_span", lambda cctx, memory: (real(cctx, memory)[0] + PAGE, image.size))
+    k.close()
+    assert not image._spares
