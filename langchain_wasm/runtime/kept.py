@@ -362,11 +362,13 @@ class KeptInstance:
                 self.ended = "closed"
                 self._keep = ()
                 mapped, self._image = self._image, None
-                if mapped is not None:  # no guest runs here again: the pages it wrote go to the next instance
-                    image, base = mapped
-                    if memory_span(self._cctx, self._memory)[0] == base:  # not moved by a growth since
-                        image.reclaim(base, image.size)
-                self._store.close()
+                try:
+                    if mapped is not None:  # no guest runs here again: its written pages go to the next instance
+                        image, base = mapped
+                        if memory_span(self._cctx, self._memory)[0] == base:  # not moved by a growth since
+                            image.reclaim(base, image.size)
+                finally:
+                    self._store.close()
 
     def __enter__(self) -> KeptInstance:
         return self

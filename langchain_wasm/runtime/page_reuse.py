@@ -96,6 +96,8 @@ def written_ranges(base: int, size: int) -> list[tuple[int, int]] | None:
                     out.append((start, end))
             if arg.walk_end >= base + size:
                 return out
+            if arg.walk_end <= arg.start:  # no progress: do not trust the answer
+                return None
             arg.start = arg.walk_end  # the vector filled up: go on from where the walk stopped
     finally:
         os.close(fd)

@@ -289,3 +289,38 @@ def test_a_memory_that_moved_since_the_mapping_is_not_reclaimed(engine, module, 
     monkeypatch.setattr(kept, "memory_span", lambda cctx, memory: (real(cctx, memory)[0] + PAGE, image.size))
     k.close()
     assert not image._spares
+
+
+def test_a_failing_reclaim_still_frees_the_store(engine, module, image, monkeypatch):
+    def fail(self, base, size):
+        raise MemoryError
+
+    monkeypatch.setattr(MemoryImage, "reclaim", fail)
+    k = fresh(engine, module)
+    k.map_image(image)
+    with pytest.raises(MemoryError):
+        k.close()
+    assert k.ended == "closed"
+    with pytest.raises(WasmCallError, match="has ended"):
+        load(k, 0)
+    k.close()  # idempotent
+
+
+@reuse
+def test_many_written_ranges_are_all_found(image, monkeypatch):
+    """More ranges than one ioctl answer holds (every other small page written, answers of 3 regions): the
+    scan goes on from where the kernel stopped and finds every one."""
+    monkeypatch.setattr(page_reuse, "_VEC", 3)
+    buf = mmap.mmap(-1, image.size)
+    base = ctypes.addressof(ctypes.c_char.from_buffer(buf))
+    try:
+        image.map_over(base, image.size)
+        pages = range(0, image.size // SMALL, 2)
+        for page in pages:
+            ctypes.memset(base + page * SMALL, 0xAB, 8)
+        found = page_reuse.written_ranges(base, image.size)
+        assert found == [(base + p * SMALL, base + (p + 1) * SMALL) for p in pages]
+        assert len(found) > 10 * page_reuse._VEC
+    finally:
+        del base
+        buf.close()
