@@ -38,7 +38,6 @@ import mmap
 import os
 import sys
 import threading
-from typing import Any
 
 from . import page_reuse
 
@@ -52,23 +51,6 @@ RECLAIM_BYTES = 16 << 20
 
 _MAP_FIXED = 0x10  # the same on every Linux architecture
 _PAGE = mmap.PAGESIZE
-_MAP_FAILED = ctypes.c_void_p(-1).value
-_libc: Any = None
-
-
-def _libc_fns() -> Any:
-    """libc with ``mmap`` and ``fallocate`` typed (loaded once)."""
-    global _libc
-    if _libc is None:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.mmap.restype = ctypes.c_void_p
-        libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
-        libc.fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_long, ctypes.c_long]
-        libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
-        _libc = libc
-    return _libc
-
-
 _CHUNK = 64 * 1024
 _BLOCK = 1 << 20
 _PUNCH_HOLE = 0x03  # FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE
@@ -77,7 +59,7 @@ _PUNCH_HOLE = 0x03  # FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE
 def _punch_zeros(fd: int, size: int) -> None:
     """Free the 64 KiB chunks of the file that hold only zeros (best effort: a kernel without hole punching
     on memfds keeps them as pages of zeros)."""
-    fallocate = _libc_fns().fallocate
+    fallocate = page_reuse.libc().fallocate
     zero = bytes(_CHUNK)
     block = bytearray(_BLOCK)
     offset, hole = 0, -1  # hole: where the current run of zero chunks started
@@ -162,7 +144,8 @@ class MemoryImage:
                 return
             except OSError:
                 _unmap(spare, size)  # a fresh mapping below instead
-        got = _libc_fns().mmap(base, size, mmap.PROT_READ | mmap.PROT_WRITE, mmap.MAP_PRIVATE | _MAP_FIXED, self.fd, 0)
+        flags = mmap.MAP_PRIVATE | _MAP_FIXED
+        got = page_reuse.libc().mmap(base, size, mmap.PROT_READ | mmap.PROT_WRITE, flags, self.fd, 0)
         if got != base:
             err = ctypes.get_errno()
             raise OSError(err, f"mapping the memory image failed: {os.strerror(err)}")
@@ -197,8 +180,8 @@ class MemoryImage:
     def _map_view(self) -> int:
         """Map the read-only view of the image (under ``_lock``); 0 if closed or refused."""
         if self.fd >= 0:
-            got = _libc_fns().mmap(None, self.size, mmap.PROT_READ, mmap.MAP_SHARED, self.fd, 0)
-            self._view = 0 if got in (None, _MAP_FAILED) else int(got)
+            got = page_reuse.libc().mmap(None, self.size, mmap.PROT_READ, mmap.MAP_SHARED, self.fd, 0)
+            self._view = 0 if got in (None, page_reuse.MAP_FAILED) else int(got)
         return self._view
 
     def close(self) -> None:
@@ -214,4 +197,4 @@ class MemoryImage:
 
 
 def _unmap(address: int, size: int) -> None:
-    _libc_fns().munmap(address, size)
+    page_reuse.libc().munmap(address, size)

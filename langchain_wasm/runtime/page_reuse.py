@@ -1,5 +1,5 @@
 """Kernel calls for reusing an image-mapped memory's pages (Linux 6.7+): find the pages a guest wrote, move a
-mapping with its pages to another address.
+mapping with its pages to another address; and the typed libc that memory images use for all their calls.
 
 A fresh instance mapped from a ``MemoryImage`` pays a copy-on-write fault for every page its first turn writes
 (~250 for a ``print`` in the Python interpreter, ~2-3 us each on this VM: most of a first turn). The pages an
@@ -16,7 +16,7 @@ import ctypes
 import os
 from typing import Any
 
-__all__ = ["move", "move_aside", "written_ranges"]
+__all__ = ["MAP_FAILED", "libc", "move", "move_aside", "written_ranges"]
 
 _PAGE_IS_FILE = 1 << 2
 _PAGE_IS_PRESENT = 1 << 3
@@ -50,19 +50,25 @@ class _Region(ctypes.Structure):
 
 _PAGEMAP_SCAN = (3 << 30) | (ctypes.sizeof(_ScanArg) << 16) | (ord("f") << 8) | 16  # _IOWR('f', 16, pm_scan_arg)
 _MREMAP_MAYMOVE, _MREMAP_FIXED, _MREMAP_DONTUNMAP = 1, 2, 4
-_MAP_FAILED = ctypes.c_void_p(-1).value
+MAP_FAILED = ctypes.c_void_p(-1).value
 _VEC = 256
 _libc: Any = None
 
 
-def _fns() -> Any:
+def libc() -> Any:
+    """libc with the calls of memory images typed (``mmap``, ``munmap``, ``fallocate``, ``ioctl``, ``mremap``;
+    loaded once)."""
     global _libc
     if _libc is None:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.ioctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p]
-        libc.mremap.restype = ctypes.c_void_p
-        libc.mremap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_int, ctypes.c_void_p]
-        _libc = libc
+        lib = ctypes.CDLL(None, use_errno=True)
+        lib.mmap.restype = ctypes.c_void_p
+        lib.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+        lib.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+        lib.fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_long, ctypes.c_long]
+        lib.ioctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p]
+        lib.mremap.restype = ctypes.c_void_p
+        lib.mremap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_int, ctypes.c_void_p]
+        _libc = lib
     return _libc
 
 
@@ -82,7 +88,7 @@ def written_ranges(base: int, size: int) -> list[tuple[int, int]] | None:
         arg.category_anyof_mask = _PAGE_IS_PRESENT | _PAGE_IS_SWAPPED  # and holding data
         arg.return_mask = _PAGE_IS_PRESENT | _PAGE_IS_SWAPPED
         out: list[tuple[int, int]] = []
-        ioctl = _fns().ioctl
+        ioctl = libc().ioctl
         words = memoryview(vec).cast("B").cast("Q")  # start, end, categories per region
         while True:
             got = ioctl(fd, _PAGEMAP_SCAN, ctypes.byref(arg))
@@ -107,14 +113,14 @@ def move_aside(base: int, size: int) -> int | None:
     """Move the mapping at ``[base, base + size)`` with its pages to a new address chosen by the kernel; the old
     range stays mapped, as if freshly mapped (``MREMAP_DONTUNMAP``), so its owner unmaps it as before and no
     other mapping can land in a hole meanwhile. The new address, or ``None`` if the kernel refused."""
-    got = _fns().mremap(base, size, size, _MREMAP_MAYMOVE | _MREMAP_DONTUNMAP, None)
-    return None if got in (None, _MAP_FAILED) else int(got)
+    got = libc().mremap(base, size, size, _MREMAP_MAYMOVE | _MREMAP_DONTUNMAP, None)
+    return None if got in (None, MAP_FAILED) else int(got)
 
 
 def move(source: int, size: int, target: int) -> None:
     """Move the mapping at ``source`` onto ``[target, target + size)``, replacing what is mapped there. Raises
     ``OSError`` if the kernel refuses (``source`` is then still mapped where it was)."""
-    got = _fns().mremap(source, size, size, _MREMAP_MAYMOVE | _MREMAP_FIXED, target)
+    got = libc().mremap(source, size, size, _MREMAP_MAYMOVE | _MREMAP_FIXED, target)
     if got != target:
         err = ctypes.get_errno()
         raise OSError(err, f"moving reused pages failed: {os.strerror(err)}")
